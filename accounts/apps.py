@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _apply_roles(sender, **kwargs) -> None:
+    from accounts.roles import ensure_editor_group
+
+    ensure_editor_group()
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        # After the last app's migrations, when every editorial permission exists.
+        post_migrate.connect(_apply_roles, dispatch_uid="accounts.apply_roles")

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter
+from django import forms
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from accounts.adapter import RETURN_TO_SESSION_KEY
+from accounts.models import User
+
+
+class SignupForm(allauth_forms.SignupForm):
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    organisation = forms.CharField(
+        label=_("Organisation / media outlet"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    country = forms.ChoiceField(
+        label=_("Country"),
+        choices=lambda: [("", _("Select your country")), *countries],
+        widget=forms.Select(attrs={"autocomplete": "country"}),
+    )
+    accept_terms = forms.BooleanField(
+        label=_("I accept the terms of use"),
+        error_messages={"required": _("You must accept the terms of use to create an account.")},
+    )
+
+    field_order = [
+        "first_name",
+        "last_name",
+        "organisation",
+        "country",
+        "email",
+        "password1",
+        "password2",
+        "accept_terms",
+    ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("email", "password1", "password2", "first_name", "last_name", "organisation"):
+            self.fields[name].widget.attrs.pop("placeholder", None)
+        self.fields["accept_terms"].help_text = format_html(
+            '<a href="{}">{}</a>', reverse("terms"), _("Read the terms of use")
+        )
+
+    def signup(self, request: HttpRequest, user: User) -> None:
+        """Extra fields are saved by the adapter's save_user()."""
+
+
+class LoginForm(allauth_forms.LoginForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The template links to the reset page itself, keeping `next` (allauth's link drops it).
+        self.fields["password"].help_text = ""
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
+
+
+class ResetPasswordForm(allauth_forms.ResetPasswordForm):
+    """Remembers the page the user came from, for the "password updated" page's button."""
+
+    def save(self, request: HttpRequest, **kwargs) -> str:
+        return_to = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME)
+        if return_to and get_adapter(request).is_safe_url(return_to):
+            request.session[RETURN_TO_SESSION_KEY] = return_to
+        else:
+            request.session.pop(RETURN_TO_SESSION_KEY, None)
+        return super().save(request, **kwargs)
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "organisation", "country"]
+        widgets = {
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "organisation": forms.TextInput(attrs={"autocomplete": "organization"}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name", "organisation", "country"):
+            self.fields[name].required = True
+
+
+class NewsletterPreferenceForm(forms.Form):
+    subscribed = forms.BooleanField(label=_("Send me the newsletter"), required=False)
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_(
+            "Deleting your account removes your profile, your download history and "
+            "your newsletter subscription. This cannot be undone."
+        ),
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your current password."))
+        return password

@@ -1,0 +1,294 @@
+"""Fixtures shared by every app's tests, including the real services of the integration tests.
+
+Integration tests ask for a service through a fixture (`postgres`, `redis_url`, `smtp_server`,
+`celery_worker`). Where the service is missing they skip with the reason; with
+REQUIRE_SERVICES=1 (as .ci/run sets it) they fail instead, so CI can never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from portal.testing.services import free_port, service_unavailable
+from portal.testing.smtp import SMTPTestServer
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+# --- Isolation of every test ------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path: Path) -> None:
+    """Media files go to a fresh folder per test."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PUBLIC_MEDIA_ROOT = tmp_path / "media" / "public"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "media" / "private", "base_url": None},
+        },
+        "public": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "media" / "public", "base_url": "/media/public/"},
+        },
+    }
+    settings.MEDIA_STORAGE = "local"
+    settings.DOWNLOAD_ACCEL_REDIRECT_PREFIX = ""
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings) -> None:
+    """A private in-memory cache per test, so rate limits never leak between tests."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": uuid.uuid4().hex,
+        }
+    }
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process() -> Iterator[None]:
+    """Unit tests run Celery tasks eagerly; `celery_worker` switches to the real worker."""
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """Run the on-commit callbacks (queued emails, queued tasks) of what the block does.
+
+    Tests run inside a transaction that never commits; this runs the callbacks as a real
+    commit would.
+    """
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+# --- Real services ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def postgres(db) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        service_unavailable(
+            "needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal"
+        )
+
+
+def _redis_url_or_none() -> str | None:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        return None
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return None
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = _redis_url_or_none()
+    if url is None:
+        service_unavailable(
+            "needs Redis: set REDIS_URL=redis://127.0.0.1:6379/1 to a running Redis"
+        )
+    return url
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SMTPTestServer]:
+    """A real SMTP server (aiosmtpd) on a free local port, for the whole session."""
+    server = SMTPTestServer(port=free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: SMTPTestServer, settings) -> SMTPTestServer:
+    """The SMTP server, emptied, with this process's email pointed at it."""
+    smtp_server.reset()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    return smtp_server
+
+
+def database_url_for_subprocess() -> str:
+    """The URL of the database the tests use (pytest-django's test database)."""
+    from django.db import connection
+
+    conf = connection.settings_dict
+    if conf["ENGINE"] != "django.db.backends.postgresql":
+        service_unavailable("a real worker shares the test database: needs PostgreSQL")
+    user = quote(conf["USER"] or "postgres")
+    password = f":{quote(conf['PASSWORD'])}" if conf["PASSWORD"] else ""
+    host = conf["HOST"] or "127.0.0.1"
+    port = conf["PORT"] or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{conf['NAME']}"
+
+
+class CeleryWorkerProcess:
+    """A `celery worker` process of the portal, with its own log file."""
+
+    def __init__(self, *, env: dict[str, str], log_path: Path, name: str) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.name = name
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> None:
+        from portal.celery import app
+
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "-Q",
+                "celery,email,media",
+                "-n",
+                f"{self.name}@%h",
+                "--concurrency",
+                "2",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=BASE_DIR,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"celery worker exited:\n{self.log_path.read_text()[-4000:]}")
+            replies = app.control.ping(destination=[self._hostname()], timeout=0.5)
+            if replies:
+                return
+        raise RuntimeError(f"celery worker did not answer:\n{self.log_path.read_text()[-4000:]}")
+
+    def _hostname(self) -> str:
+        return f"{self.name}@{socket.gethostname()}"
+
+    def kill(self) -> None:
+        """SIGKILL, as a crashed host would: no warm shutdown, no acks."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+            subprocess.run(["pkill", "-9", "-f", "--", f"{self.name}@"], check=False)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture(scope="session")
+def worker_environment(
+    django_db_setup, django_db_blocker, redis_url: str, smtp_server: SMTPTestServer
+) -> dict[str, str]:
+    with django_db_blocker.unblock():
+        database_url = database_url_for_subprocess()
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}?timeout=5",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+@pytest.fixture(scope="session")
+def _session_worker(worker_environment, tmp_path_factory) -> Iterator[CeleryWorkerProcess]:
+    worker = CeleryWorkerProcess(
+        env=worker_environment,
+        log_path=tmp_path_factory.mktemp("celery") / "worker.log",
+        name=f"test-{uuid.uuid4().hex[:8]}",
+    )
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def celery_worker(_session_worker, transactional_db) -> Iterator[CeleryWorkerProcess]:
+    """A real Celery worker process on Redis; the test's data is committed so it can see it."""
+    from portal.celery import app
+
+    app.conf.task_always_eager = False
+    yield _session_worker
+    app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def start_celery_worker(worker_environment, tmp_path: Path, transactional_db):
+    """Start extra worker processes (for kill-and-resume drills); all are stopped at the end."""
+    from portal.celery import app
+
+    app.conf.task_always_eager = False
+    workers: list[CeleryWorkerProcess] = []
+
+    def start(**extra_env: str) -> CeleryWorkerProcess:
+        worker = CeleryWorkerProcess(
+            env={**worker_environment, **extra_env},
+            log_path=tmp_path / f"worker-{len(workers)}.log",
+            name=f"drill-{uuid.uuid4().hex[:8]}",
+        )
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+    app.conf.task_always_eager = True
+
+
+def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2, message: str = ""):
+    """Poll until `predicate()` is truthy; returns its value or fails the test."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(message or f"condition not met within {timeout}s")
+
+
+@pytest.fixture
+def wait():
+    return wait_for

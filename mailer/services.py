@@ -1,0 +1,165 @@
+"""Queue email in the database and deliver it from Celery workers.
+
+`queue_email` is the only way the portal sends a transactional email: it writes an outbox row
+in the caller's transaction and asks a worker to deliver it once that transaction commits.
+If the broker is down the row waits; `sweep_outbox` (Celery beat) delivers whatever is due.
+Delivery locks the row, so two workers never send the same message.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from mailer import crypto
+from mailer.models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+
+
+class TemporaryDeliveryError(Exception):
+    """The mail server could not take the message now; it stays pending for a later try."""
+
+
+def queue_email(
+    *,
+    to: list[str],
+    subject: str,
+    text_body: str,
+    html_body: str | None = None,
+    from_email: str | None = None,
+    headers: dict[str, str] | None = None,
+    category: str = "",
+) -> OutboundEmail:
+    email = OutboundEmail.objects.create(
+        to=list(to),
+        subject=subject,
+        from_email=from_email or settings.DEFAULT_FROM_EMAIL,
+        category=category,
+        encrypted_payload=crypto.seal(
+            {"text": text_body, "html": html_body, "headers": headers or {}}
+        ),
+    )
+    transaction.on_commit(lambda: _enqueue_delivery(email.pk))
+    return email
+
+
+def _enqueue_delivery(email_id: int) -> None:
+    from mailer.tasks import deliver_email_task
+
+    try:
+        deliver_email_task.delay(email_id)
+    except Exception:
+        logger.warning(
+            "outbox email %s not queued (broker unavailable); the outbox sweep will send it",
+            email_id,
+            exc_info=True,
+        )
+
+
+def _is_permanent(exc: Exception) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** (attempts - 1), BACKOFF_MAX_SECONDS))
+
+
+def build_message(email: OutboundEmail) -> EmailMultiAlternatives:
+    payload = crypto.unseal(email.encrypted_payload)
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=payload["text"],
+        from_email=email.from_email,
+        to=email.to,
+        headers=payload["headers"],
+    )
+    if payload.get("html"):
+        message.attach_alternative(payload["html"], "text/html")
+    return message
+
+
+def deliver_email(*, email_id: int) -> OutboundEmail.Status | None:
+    """Send one queued email if it is still pending.
+
+    Returns the row's new status, or None when there was nothing to do (already sent, or
+    another worker holds it). Raises TemporaryDeliveryError when the mail server failed for
+    now: the row stays pending with its next attempt scheduled.
+    """
+    with transaction.atomic():
+        email = (
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=email_id, status=OutboundEmail.Status.PENDING)
+            .first()
+        )
+        if email is None:
+            return None
+        email.attempts += 1
+        try:
+            build_message(email).send()
+        except crypto.PayloadUnreadable as exc:
+            return _mark_failed(email, str(exc))
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            if _is_permanent(exc) or email.attempts >= MAX_ATTEMPTS:
+                return _mark_failed(email, error)
+            email.last_error = error
+            email.next_attempt_at = timezone.now() + _backoff(email.attempts)
+            email.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+            logger.warning("email %s: temporary failure (%s), will retry", email.pk, error)
+        else:
+            email.status = OutboundEmail.Status.SENT
+            email.sent_at = timezone.now()
+            email.encrypted_payload = ""
+            email.last_error = ""
+            email.save(
+                update_fields=["attempts", "status", "sent_at", "encrypted_payload", "last_error"]
+            )
+            logger.info("email %s sent (%s)", email.pk, email.category or "uncategorised")
+            return email.status
+    raise TemporaryDeliveryError(email.last_error)
+
+
+def _mark_failed(email: OutboundEmail, error: str) -> OutboundEmail.Status:
+    email.status = OutboundEmail.Status.FAILED
+    email.last_error = error
+    email.save(update_fields=["attempts", "status", "last_error"])
+    logger.error("email %s failed permanently: %s", email.pk, error)
+    return email.status
+
+
+def sweep_outbox(*, older_than_seconds: int | None = None, limit: int = 500) -> dict[str, int]:
+    """Deliver every pending email that is due; used by beat and after a broker outage."""
+    if older_than_seconds is None:
+        older_than_seconds = settings.MAILER_SWEEP_AFTER_SECONDS
+    counts = {"sent": 0, "failed": 0, "retry_later": 0, "skipped": 0}
+    due_ids = list(
+        OutboundEmail.objects.due(older_than_seconds=older_than_seconds)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for email_id in due_ids:
+        try:
+            status = deliver_email(email_id=email_id)
+        except TemporaryDeliveryError:
+            counts["retry_later"] += 1
+            continue
+        if status is None:
+            counts["skipped"] += 1
+        else:
+            counts[str(status)] += 1
+    return counts

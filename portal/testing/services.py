@@ -1,0 +1,48 @@
+"""Finding the real services that integration tests need.
+
+Missing service: the test skips with the reason, or fails when REQUIRE_SERVICES=1 (CI).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def service_unavailable(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1: integration tests may not skip)")
+    pytest.skip(reason)
+
+
+def require_executable(name: str, *, hint: str) -> str:
+    path = shutil.which(name) or (
+        f"/usr/sbin/{name}" if os.path.exists(f"/usr/sbin/{name}") else None
+    )
+    if not path:
+        service_unavailable(f"needs {name}: {hint}")
+    return path  # type: ignore[return-value]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, *, host: str = "127.0.0.1", timeout: float = 20) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return True
+        time.sleep(0.1)
+    return False

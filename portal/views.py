@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from portal import health
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html", {})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database and (when configured) Redis status; 503 when any of them is down."""
+    checks: dict[str, dict[str, object]] = {}
+    db_ok, db_detail = health.check_database()
+    checks["database"] = {"ok": db_ok, "detail": db_detail}
+    redis_result = health.check_redis()
+    if redis_result is not None:
+        redis_ok, redis_detail = redis_result
+        checks["redis"] = {"ok": redis_ok, "detail": redis_detail}
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No context processors that touch the database: the database may be what failed.
+    from django.template import loader
+
+    template = loader.get_template("500.html")
+    return HttpResponse(template.render({}), status=500)
+
+
+def public_media(request: HttpRequest, path: str) -> HttpResponse:
+    """Thumbnails and previews in the one-command run (nginx serves them in production)."""
+    from django.views.static import serve
+
+    return serve(request, path, document_root=settings.PUBLIC_MEDIA_ROOT)
