@@ -1,8 +1,33 @@
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+
+from speeches.forms import SpeechFilterForm
+from speeches.models import Speech
+
+SPEECHES_PER_PAGE = 20
+# The columns a list row shows: the transcripts themselves are never loaded for a list.
+LIST_FIELDS = ("title", "slug", "speaker_name", "speaker_role", "event", "location",
+               "date_delivered", "language", "status", "published_at")  # fmt: skip
 
 
 def speech_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "speeches/speech_list.html", {})
+    published = Speech.objects.published()
+    form = SpeechFilterForm(request.GET or None, speeches=published)
+    speeches = form.filter(published).newest_first().only(*LIST_FIELDS)
+    page = Paginator(speeches, SPEECHES_PER_PAGE).get_page(request.GET.get("page"))
+    # The filters travel with the pagination links.
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "speeches/speech_list.html",
+        {"form": form, "page_obj": page, "speeches": page.object_list, "query": query.urlencode()},
+    )
+
+
+def speech_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    speech = get_object_or_404(Speech.objects.published().with_public_relations(), slug=slug)
+    return render(request, "speeches/speech_detail.html", {"speech": speech})

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import global_settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from speeches.rendering import render_markdown
+
+
+def language_choices() -> list[tuple[str, str]]:
+    # A callable, so the migration refers to it instead of copying Django's long list.
+    return sorted(global_settings.LANGUAGES, key=lambda choice: str(choice[1]))
+
+
+class SpeechQuerySet(models.QuerySet["Speech"]):
+    def published(self, *, now: datetime | None = None) -> SpeechQuerySet:
+        """What the public may read: published, or scheduled with its time passed.
+
+        The time check makes a scheduled speech public at its minute even before the beat
+        task flips its status, and keeps one with a future time hidden whatever its status.
+        """
+        now = now or timezone.now()
+        return self.filter(
+            Q(status=Speech.Status.PUBLISHED, published_at__isnull=True)
+            | Q(
+                status__in=[Speech.Status.PUBLISHED, Speech.Status.SCHEDULED],
+                published_at__lte=now,
+            )
+        )
+
+    def due(self, *, now: datetime | None = None) -> SpeechQuerySet:
+        """Scheduled speeches whose publication time has come."""
+        now = now or timezone.now()
+        return self.filter(status=Speech.Status.SCHEDULED, published_at__lte=now)
+
+    def newest_first(self) -> SpeechQuerySet:
+        return self.order_by("-date_delivered", "-published_at", "-pk")
+
+    def with_public_relations(self) -> SpeechQuerySet:
+        """Prefetch what a detail page links to, keeping only what the public may see.
+
+        The results land in `public_translations` (a list on each speech).
+        """
+        return self.prefetch_related(
+            Prefetch(
+                "translations",
+                queryset=Speech.objects.published().only("title", "slug", "language"),
+                to_attr="public_translations",
+            ),
+        )
+
+    def search(self, query: str) -> SpeechQuerySet:
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(
+            Q(title__icontains=query)
+            | Q(speaker_name__icontains=query)
+            | Q(event__icontains=query)
+            | Q(location__icontains=query)
+            | Q(body__icontains=query)
+        )
+
+
+class Speech(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHED = "published", _("Published")
+
+    title = models.CharField(_("title"), max_length=255)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=255,
+        unique=True,
+        help_text=_("The last part of the speech's web address."),
+    )
+    speaker_name = models.CharField(_("speaker"), max_length=200)
+    speaker_role = models.CharField(
+        _("speaker's role"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: NATO Secretary General."),
+    )
+    event = models.CharField(_("event"), max_length=255, blank=True)
+    location = models.CharField(_("place"), max_length=255, blank=True)
+    date_delivered = models.DateField(_("date delivered"))
+    language = models.CharField(
+        _("language"), max_length=10, choices=language_choices, default="en"
+    )
+    body = models.TextField(
+        _("transcript"),
+        help_text=_(
+            "Markdown: leave a blank line between paragraphs; *emphasis*, **strong**, "
+            "> quotation, [link text](https://example.org). HTML is cleaned on output."
+        ),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(
+        _("publication time"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Scheduled: the speech becomes public at this time. Published: when it went out."
+        ),
+    )
+    translations = models.ManyToManyField(
+        "self",
+        blank=True,
+        symmetrical=True,
+        verbose_name=_("translations"),
+        help_text=_("The same speech in other languages. Links apply in both directions."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = SpeechQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("speech")
+        verbose_name_plural = _("speeches")
+        ordering = ["-date_delivered", "-published_at", "-pk"]
+        permissions = [("publish_speech", _("Can publish and unpublish speeches"))]
+        indexes = [
+            models.Index(fields=["status", "published_at"], name="speech_status_pub_idx"),
+            models.Index(fields=["-date_delivered"], name="speech_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("speeches:speech_detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        super().clean()
+        if self.status == self.Status.SCHEDULED and self.published_at is None:
+            raise ValidationError(
+                {"published_at": _("A scheduled speech needs a publication time.")}
+            )
+        if (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        ):
+            raise ValidationError(
+                {
+                    "published_at": _(
+                        "This time is in the future: choose the status Scheduled instead."
+                    )
+                }
+            )
+
+    @cached_property
+    def body_html(self) -> SafeString:
+        """The transcript as sanitised HTML."""
+        return mark_safe(render_markdown(self.body))  # noqa: S308 - cleaned by nh3
+
+    @property
+    def is_public(self) -> bool:
+        """The same rule as `Speech.objects.published()`, for one instance in memory."""
+        now = timezone.now()
+        if self.status == self.Status.PUBLISHED:
+            return self.published_at is None or self.published_at <= now
+        if self.status == self.Status.SCHEDULED:
+            return self.published_at is not None and self.published_at <= now
+        return False
