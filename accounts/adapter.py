@@ -9,10 +9,13 @@ from urllib.parse import urlencode
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.stagekit import LOGIN_SESSION_KEY
 from allauth.core import context as allauth_context
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from mailer.services import queue_email
 
@@ -26,7 +29,14 @@ class AccountAdapter(DefaultAccountAdapter):
         Only strings leave the request: the context holds a request, a user and lazy strings.
         """
         request = allauth_context.request
-        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx = {
+            "request": request,
+            "email": email,
+            "current_site": get_current_site(request),
+            "site_name": settings.SITE_NAME,
+            "site_url": request.build_absolute_uri("/"),
+            "code_lifetime_minutes": settings.ACCOUNT_CODE_LIFETIME_SECONDS // 60,
+        }
         ctx.update(context)
         message = self.render_mail(template_prefix, email, ctx)
         html_body = next(
@@ -36,6 +46,14 @@ class AccountAdapter(DefaultAccountAdapter):
                 if mimetype == "text/html"
             ),
             None,
+        ) or render_to_string(
+            "account/email/message.html",
+            {
+                "subject": message.subject,
+                "text": message.body,
+                "site_name": settings.SITE_NAME,
+                "language_code": get_language(),
+            },
         )
         queue_email(
             to=list(message.to),

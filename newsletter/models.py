@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -41,3 +43,150 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({'subscribed' if self.is_active else 'unsubscribed'})"
+
+
+class IssueQuerySet(models.QuerySet["Issue"]):
+    def with_progress(self) -> IssueQuerySet:
+        """Annotate the delivery counts the admin shows as send progress."""
+        return self.annotate(
+            deliveries_total=Count("deliveries"),
+            deliveries_sent=Count("deliveries", filter=Q(deliveries__status=Delivery.Status.SENT)),
+            deliveries_failed=Count(
+                "deliveries", filter=Q(deliveries__status=Delivery.Status.FAILED)
+            ),
+            deliveries_pending=Count(
+                "deliveries", filter=Q(deliveries__status=Delivery.Status.PENDING)
+            ),
+        )
+
+    def sending(self) -> IssueQuerySet:
+        return self.filter(status=Issue.Status.SENDING)
+
+
+class Issue(models.Model):
+    """One newsletter issue: composed by an editor, sent once to every active subscriber."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+
+    subject = models.CharField(_("subject"), max_length=200)
+    intro = models.TextField(
+        _("introduction"),
+        help_text=_("Plain text; blank lines separate paragraphs."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    send_started_at = models.DateTimeField(
+        _("sending started at"), null=True, blank=True, editable=False
+    )
+    send_finished_at = models.DateTimeField(
+        _("sending finished at"), null=True, blank=True, editable=False
+    )
+    test_sent_at = models.DateTimeField(
+        _("last test sent at"), null=True, blank=True, editable=False
+    )
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("newsletter issue")
+        verbose_name_plural = _("newsletter issues")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    def progress(self) -> dict[str, int]:
+        counts = dict(
+            self.deliveries.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+        )
+        return {
+            "total": sum(counts.values()),
+            **{status: counts.get(status, 0) for status in Delivery.Status.values},
+        }
+
+
+class DeliveryQuerySet(models.QuerySet["Delivery"]):
+    def pending(self) -> DeliveryQuerySet:
+        return self.filter(status=Delivery.Status.PENDING)
+
+    def due(self) -> DeliveryQuerySet:
+        return self.pending().filter(next_attempt_at__lte=timezone.now())
+
+
+class Delivery(models.Model):
+    """One subscriber's copy of one issue: the unit that is claimed, sent and never sent twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        SKIPPED = "skipped", _("skipped (unsubscribed before sending)")
+
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    subscription = models.ForeignKey(
+        Subscription,
+        verbose_name=_("subscription"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    # The address at the time of sending is what counts; kept for the record.
+    email = models.EmailField(_("email address"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "subscription"], name="newsletter_one_delivery_per_subscriber"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["issue", "status", "next_attempt_at"], name="newsletter_delivery_due_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issue} → {self.email} ({self.get_status_display()})"

@@ -5,4 +5,7 @@ from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict[str, object]:
-    return {"SITE_NAME": settings.SITE_NAME}
+    return {
+        "SITE_NAME": settings.SITE_NAME,
+        "CODE_LIFETIME_MINUTES": settings.ACCOUNT_CODE_LIFETIME_SECONDS // 60,
+    }
