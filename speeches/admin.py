@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -52,6 +53,12 @@ class SpeechAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def save_model(self, request: HttpRequest, obj: Speech, form, change: bool) -> None:
+        # "Published" with the time left empty means "now": the feed and sitemap need a date.
+        if obj.status == Speech.Status.PUBLISHED and obj.published_at is None:
+            obj.published_at = timezone.now()
+        super().save_model(request, obj, form, change)
 
     # --- Publication rights -------------------------------------------------------------------
 

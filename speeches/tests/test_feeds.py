@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.urls import reverse
+
+from speeches.tests.factories import SpeechFactory
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def speeches():
+    return {
+        "published": SpeechFactory(published=True, title="Public remarks", body="Hello *all*."),
+        "draft": SpeechFactory(title="Draft remarks"),
+        "scheduled": SpeechFactory(scheduled=True, title="Embargoed remarks"),
+    }
+
+
+def test_rss_feed_is_rss_2_0_and_lists_only_published_speeches(client, speeches):
+    response = client.get(reverse("speeches:feed_rss"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/rss+xml")
+    root = ET.fromstring(response.content)  # noqa: S314 - our own output, under test
+    assert root.tag == "rss"
+    assert root.get("version") == "2.0"
+    channel = root.find("channel")
+    assert channel.findtext("title")
+    assert channel.findtext("link").endswith(reverse("speeches:speech_list"))
+    items = channel.findall("item")
+    assert [item.findtext("title") for item in items] == ["Public remarks"]
+    item = items[0]
+    assert item.findtext("link").endswith(speeches["published"].get_absolute_url())
+    assert item.findtext("guid").endswith(speeches["published"].get_absolute_url())
+    assert item.findtext("pubDate")
+    assert "Hello all." in item.findtext("description")
+    assert "<em>" not in item.findtext("description")
+
+
+def test_atom_feed_is_atom_1_0_and_lists_only_published_speeches(client, speeches):
+    response = client.get(reverse("speeches:feed_atom"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)  # noqa: S314 - our own output, under test
+    assert root.tag == f"{ATOM}feed"
+    assert root.findtext(f"{ATOM}id")
+    assert root.findtext(f"{ATOM}updated")
+    entries = root.findall(f"{ATOM}entry")
+    assert [entry.findtext(f"{ATOM}title") for entry in entries] == ["Public remarks"]
+    entry = entries[0]
+    assert entry.find(f"{ATOM}link").get("href").endswith(speeches["published"].get_absolute_url())
+    assert entry.findtext(f"{ATOM}author/{ATOM}name") == speeches["published"].speaker_name
+    assert entry.findtext(f"{ATOM}updated")
+
+
+def test_feeds_render_a_hostile_body_inert(client):
+    SpeechFactory(
+        published=True, body='<script>alert(1)</script>\n\n<img src=x onerror="alert(2)">'
+    )
+
+    for name in ("speeches:feed_rss", "speeches:feed_atom"):
+        content = client.get(reverse(name)).content.decode()
+        assert "alert(" not in content
+        assert "onerror" not in content
+
+
+def test_sitemap_lists_published_speeches_only(rf, speeches):
+    from speeches.sitemaps import SpeechSitemap
+
+    urls = {entry["location"] for entry in SpeechSitemap().get_urls(protocol="https")}
+
+    assert urls == {f"https://example.com{speeches['published'].get_absolute_url()}"}
