@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from mailer import crypto, services
+from mailer.models import OutboundEmail
+from mailer.tests.factories import queued_email
+
+pytestmark = pytest.mark.django_db
+
+
+def test_queued_email_is_sent_by_the_task_once_the_transaction_commits(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        email = queued_email()
+        assert mailoutbox == []  # nothing leaves inside the request's transaction
+
+    for callback in callbacks:
+        callback()
+
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.SENT
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.body == "Plain body"
+    assert message.alternatives == [("<p>HTML body</p>", "text/html")]
+
+
+def test_bodies_are_encrypted_at_rest_and_wiped_once_sent(run_on_commit):
+    with run_on_commit():
+        email = queued_email(text_body="Your code is QWRT-ZXCV")
+        stored = OutboundEmail.objects.values().get(pk=email.pk)
+        assert "QWRT-ZXCV" not in str(stored)
+        assert crypto.unseal(stored["encrypted_payload"])["text"] == "Your code is QWRT-ZXCV"
+
+    email.refresh_from_db()
+    assert email.encrypted_payload == ""
+
+
+def test_a_broker_that_is_down_leaves_the_email_waiting_and_the_sweep_sends_it(
+    run_on_commit, monkeypatch, mailoutbox
+):
+    from mailer import tasks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.deliver_email_task, "delay", broker_down)
+    with run_on_commit():
+        email = queued_email()
+
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.PENDING
+    assert mailoutbox == []
+
+    counts = services.sweep_outbox(older_than_seconds=0)
+
+    assert counts["sent"] == 1
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.SENT
+    assert len(mailoutbox) == 1
+
+
+def test_the_sweep_leaves_fresh_emails_to_their_own_task(mailoutbox):
+    email = OutboundEmail.objects.create(
+        to=["a@example.org"], subject="s", from_email="f@example.org",
+        encrypted_payload=crypto.seal({"text": "t", "html": None, "headers": {}}),
+    )
+
+    counts = services.sweep_outbox(older_than_seconds=120)
+
+    assert counts == {"sent": 0, "failed": 0, "retry_later": 0, "skipped": 0}
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.PENDING
+
+
+def test_an_email_is_never_sent_twice(mailoutbox):
+    email = OutboundEmail.objects.create(
+        to=["a@example.org"], subject="s", from_email="f@example.org",
+        encrypted_payload=crypto.seal({"text": "t", "html": None, "headers": {}}),
+    )
+
+    assert services.deliver_email(email_id=email.pk) == OutboundEmail.Status.SENT
+    assert services.deliver_email(email_id=email.pk) is None
+    assert len(mailoutbox) == 1
+
+
+def test_an_email_sealed_with_another_secret_key_fails_with_a_clear_error(settings):
+    email = OutboundEmail.objects.create(
+        to=["a@example.org"], subject="s", from_email="f@example.org",
+        encrypted_payload=crypto.seal({"text": "t", "html": None, "headers": {}}),
+    )
+    settings.SECRET_KEY = "rotated-secret-key"
+
+    assert services.deliver_email(email_id=email.pk) == OutboundEmail.Status.FAILED
+    email.refresh_from_db()
+    assert "cannot be decrypted" in email.last_error
+
+
+@pytest.mark.integration
+def test_a_mail_server_that_is_down_delays_the_email_and_loses_nothing(smtp):
+    email = OutboundEmail.objects.create(
+        to=["reader@example.org"], subject="Outage", from_email="f@example.org",
+        encrypted_payload=crypto.seal({"text": "still here", "html": None, "headers": {}}),
+    )
+    smtp.stop()
+
+    with pytest.raises(services.TemporaryDeliveryError):
+        services.deliver_email(email_id=email.pk)
+
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.PENDING
+    assert email.attempts == 1
+    assert "Connection refused" in email.last_error or "Errno 111" in email.last_error
+    assert email.next_attempt_at > timezone.now()
+
+    smtp.start()
+    OutboundEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now())
+    counts = services.sweep_outbox(older_than_seconds=0)
+
+    assert counts["sent"] == 1
+    assert [m.text().strip() for m in smtp.messages_to("reader@example.org")] == ["still here"]
+
+
+@pytest.mark.integration
+def test_a_temporary_smtp_refusal_is_retried_and_a_permanent_one_fails_the_email(smtp):
+    def make(to: str) -> OutboundEmail:
+        return OutboundEmail.objects.create(
+            to=[to], subject="s", from_email="f@example.org",
+            encrypted_payload=crypto.seal({"text": "t", "html": None, "headers": {}}),
+        )
+
+    smtp.fail_temporarily(1)
+    later = make("later@example.org")
+    with pytest.raises(services.TemporaryDeliveryError):
+        services.deliver_email(email_id=later.pk)
+    assert services.deliver_email(email_id=later.pk) == OutboundEmail.Status.SENT
+
+    smtp.reject_recipient("gone@example.org")
+    gone = make("gone@example.org")
+    assert services.deliver_email(email_id=gone.pk) == OutboundEmail.Status.FAILED
+    gone.refresh_from_db()
+    assert "550" in gone.last_error
+    assert len(smtp.messages_to("later@example.org")) == 1
+    assert smtp.messages_to("gone@example.org") == []

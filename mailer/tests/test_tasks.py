@@ -1,0 +1,47 @@
+"""The mail tasks through a real Celery worker process, Redis and an SMTP server."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailer import crypto
+from mailer.models import OutboundEmail
+from mailer.tasks import deliver_email_task, sweep_outbox_task
+
+pytestmark = pytest.mark.integration
+
+
+def make_email(to: str, text: str) -> OutboundEmail:
+    return OutboundEmail.objects.create(
+        to=[to], subject="Through the worker", from_email="portal@example.org",
+        encrypted_payload=crypto.seal({"text": text, "html": "<p>html</p>", "headers": {}}),
+    )
+
+
+def test_a_task_sent_through_redis_runs_on_the_worker_and_updates_the_database(
+    celery_worker, smtp, wait
+):
+    email = make_email("desk@example.org", "delivered by the worker")
+
+    result = deliver_email_task.delay(email.pk)
+
+    assert result.get(timeout=30) == "sent"
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.SENT
+    received = smtp.messages_to("desk@example.org")
+    assert len(received) == 1
+    assert received[0].text().strip() == "delivered by the worker"
+
+
+def test_the_outbox_sweep_runs_on_the_worker(celery_worker, smtp, settings):
+    email = make_email("sweep@example.org", "swept")
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        created_at=email.created_at.replace(year=email.created_at.year - 1)
+    )
+
+    counts = sweep_outbox_task.delay().get(timeout=30)
+
+    assert counts["sent"] >= 1
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.SENT
+    assert len(smtp.messages_to("sweep@example.org")) == 1

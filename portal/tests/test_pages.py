@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_page_shows_the_portal_and_its_navigation(client):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Access broadcast-quality video content free of charge" in page
+    for link in (reverse("media_library:video_list"), reverse("speeches:speech_list"),
+                 reverse("account_login"), reverse("account_signup"), reverse("terms")):
+        assert f'href="{link}' in page
+    assert 'class="skip-link"' in page
+
+
+def test_logged_in_user_sees_my_account_and_log_out_instead_of_log_in(client, django_user_model):
+    user = django_user_model.objects.create_user(email="ed@example.org", password="x")
+    client.force_login(user)
+
+    page = client.get("/").content.decode()
+
+    assert reverse("accounts:my_account") in page
+    assert "Log out" in page
+    assert f'href="{reverse("account_login")}' not in page
+
+
+def test_unknown_page_gets_the_portal_404_page(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_server_error_page_renders_without_touching_the_database(rf):
+    from portal.views import server_error
+
+    response = server_error(rf.get("/"))
+
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()
+
+
+def test_terms_of_use_page_is_public(client):
+    response = client.get(reverse("terms"))
+
+    assert response.status_code == 200
+    assert "Terms of use" in response.content.decode()
+
+
+def test_static_files_are_served_by_whitenoise(client):
+    response = client.get("/static/css/portal.css")
+
+    assert response.status_code == 200
+    assert b"--brand" in b"".join(response.streaming_content)
+
+
+def test_language_switch_to_french_keeps_the_user_on_the_same_page(client):
+    response = client.post(reverse("set_language"), {"language": "fr", "next": "/speeches/"})
+
+    assert response.status_code == 302
+    assert response.url == "/speeches/"
+    assert client.get("/speeches/").content.decode().startswith("<!DOCTYPE html>\n<html lang=\"fr\">")
