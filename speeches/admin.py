@@ -31,6 +31,8 @@ class SpeechAdmin(admin.ModelAdmin):
     date_hierarchy = "date_delivered"
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["translations"]
+    # Ids with a lookup pop-up: a select box of the whole catalogue would not scale.
+    raw_id_fields = ["related_videos"]
     readonly_fields = ["created_at", "updated_at"]
     actions = ["publish_selected", "unpublish_selected"]
     list_per_page = 50
@@ -41,6 +43,7 @@ class SpeechAdmin(admin.ModelAdmin):
             {"fields": ["speaker_name", "speaker_role", "event", "location", "date_delivered"]},
         ),
         (_("Language and translations"), {"fields": ["language", "translations"]}),
+        (_("Related videos"), {"fields": ["related_videos"]}),
         (
             _("Publication"),
             {

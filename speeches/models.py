@@ -47,9 +47,16 @@ class SpeechQuerySet(models.QuerySet["Speech"]):
     def with_public_relations(self) -> SpeechQuerySet:
         """Prefetch what a detail page links to, keeping only what the public may see.
 
-        The results land in `public_translations` (a list on each speech).
+        The results land in `public_translations` and `public_related_videos` (lists).
         """
+        from media_library.models import Video
+
         return self.prefetch_related(
+            Prefetch(
+                "related_videos",
+                queryset=Video.objects.published().only("title", "slug").order_by("title"),
+                to_attr="public_related_videos",
+            ),
             Prefetch(
                 "translations",
                 queryset=Speech.objects.published().only("title", "slug", "language"),
@@ -120,6 +127,13 @@ class Speech(models.Model):
         symmetrical=True,
         verbose_name=_("translations"),
         help_text=_("The same speech in other languages. Links apply in both directions."),
+    )
+    related_videos = models.ManyToManyField(
+        "media_library.Video",
+        blank=True,
+        related_name="related_speeches",
+        verbose_name=_("related videos"),
+        help_text=_("Footage of this speech or its event. Only published videos are shown."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

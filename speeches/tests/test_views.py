@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from media_library.models import Video
 from speeches.models import Speech
 from speeches.tests.factories import SpeechFactory
 
@@ -121,6 +122,29 @@ def test_detail_links_published_translations_only(client):
     assert english.title in client.get(french.get_absolute_url()).content.decode()
 
 
+def _video(slug: str, *, public: bool) -> Video:
+    return Video.objects.create(
+        title=f"Video {slug}",
+        slug=slug,
+        status=Video.Status.PUBLISHED if public else Video.Status.DRAFT,
+        published_at=timezone.now() - datetime.timedelta(hours=1) if public else None,
+    )
+
+
+def test_detail_links_published_related_videos_only(client):
+    public = _video("press-conference-footage", public=True)
+    _video("unreleased-footage", public=False)
+    speech = SpeechFactory(published=True)
+    speech.related_videos.set(Video.objects.all())
+
+    html = client.get(speech.get_absolute_url()).content.decode()
+
+    assert f'<a href="{public.get_absolute_url()}">Video press-conference-footage</a>' in html
+    assert "unreleased-footage" not in html
+    assert public in speech.related_videos.all()
+    assert speech in public.related_speeches.all()
+
+
 def test_list_shows_published_speeches_newest_first_and_no_drafts(client):
     old = SpeechFactory(
         published=True, title="Old remarks", date_delivered=datetime.date(2019, 1, 1)
@@ -228,7 +252,7 @@ def _published_speeches_with_translations(count: int) -> None:
 
 
 LIST_QUERIES = 5  # speakers, events, years (filter choices), count, page
-DETAIL_QUERIES = 2  # the speech, its published translations
+DETAIL_QUERIES = 3  # the speech, its published translations, its published videos
 
 
 @pytest.mark.parametrize("size", [3, 30])
@@ -243,12 +267,13 @@ def test_list_query_count_does_not_grow_with_the_number_of_speeches(
 
 
 @pytest.mark.parametrize("translations", [1, 8])
-def test_detail_query_count_does_not_grow_with_the_number_of_translations(
+def test_detail_query_count_does_not_grow_with_translations_and_videos(
     client, django_assert_num_queries, translations
 ):
     speech = SpeechFactory(published=True)
-    for _ in range(translations):
+    for index in range(translations):
         speech.translations.add(SpeechFactory(published=True, language="fr"))
+        speech.related_videos.add(_video(f"clip-{index}", public=True))
 
     with django_assert_num_queries(DETAIL_QUERIES):
         response = client.get(speech.get_absolute_url())
