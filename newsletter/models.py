@@ -115,6 +115,7 @@ class Issue(models.Model):
         verbose_name = _("newsletter issue")
         verbose_name_plural = _("newsletter issues")
         ordering = ["-created_at"]
+        permissions = [("send_issue", _("Can send a newsletter issue to all subscribers"))]
 
     def __str__(self) -> str:
         return self.subject

@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401
+from __future__ import annotations
+
+from django.urls import path
+
+from newsletter import views
 
 app_name = "newsletter"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path(
+        "unsubscribe/<str:token>/one-click/",
+        views.one_click_unsubscribe,
+        name="one_click",
+    ),
+]
