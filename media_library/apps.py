@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class MediaLibraryConfig(AppConfig):
     name = "media_library"
     verbose_name = _("Media library")
+
+    def ready(self) -> None:
+        from media_library import signals, storage  # noqa: F401  (connect the receivers)

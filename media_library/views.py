@@ -1,8 +1,153 @@
+"""Catalogue, video page and the download path. Thin: validate, read, hand over."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.guards import has_verified_email, verified_account_required
+from media_library import delivery, services
+from media_library.forms import VideoFilterForm
+from media_library.models import Rendition, Video
+
+PAGE_SIZE = 24
+RELATED_VIDEOS = 4
+RELATED_SPEECHES = 5
 
 
+@require_GET
 def video_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "media_library/video_list.html", {})
+    form = VideoFilterForm(request.GET or None)
+    videos = Video.objects.published().for_cards()
+    searching = False
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        searching = bool(data["q"].strip())
+        videos = (
+            videos.search(data["q"])
+            .filtered(
+                category=data["category"],
+                event=data["event"],
+                language=data["language"],
+                country=data["country"],
+                date_from=data["date_from"],
+                date_to=data["date_to"],
+                min_height=data["min_height"],
+            )
+            .sorted_by(data["sort"], searching=searching)
+        )
+    else:
+        videos = videos.sorted_by()
+    page = Paginator(videos, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "media_library/video_list.html",
+        {"form": form, "page": page, "videos": page.object_list, "searching": searching},
+    )
+
+
+def _related_speeches(video: Video) -> list:
+    # The speeches app adds Speech.related_videos (related_name "related_speeches"); until it
+    # does, the page simply has no speeches to show.
+    manager = getattr(video, "related_speeches", None)
+    if manager is None:
+        return []
+    from speeches.models import Speech
+
+    return list(Speech.objects.published().filter(pk__in=manager.values("pk"))[:RELATED_SPEECHES])
+
+
+@require_GET
+def video_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    video = get_object_or_404(
+        Video.objects.visible_to(request.user)
+        .select_related("category", "event")
+        .prefetch_related(
+            Prefetch("renditions", queryset=Rendition.objects.ready(), to_attr="ready_renditions"),
+            "tags",
+            "languages",
+        ),
+        slug=slug,
+    )
+    kinship = Q()
+    if video.event_id:
+        kinship |= Q(event_id=video.event_id)
+    if video.category_id:
+        kinship |= Q(category_id=video.category_id)
+    related_videos = (
+        list(
+            Video.objects.published()
+            .for_cards()
+            .filter(kinship)
+            .exclude(pk=video.pk)
+            .sorted_by()[:RELATED_VIDEOS]
+        )
+        if kinship
+        else []
+    )
+    return render(
+        request,
+        "media_library/video_detail.html",
+        {
+            "video": video,
+            "renditions": video.ready_renditions,
+            "related_videos": related_videos,
+            "related_speeches": _related_speeches(video),
+            "can_download": has_verified_email(request.user),
+            "is_preview": not video.is_public(),
+        },
+    )
+
+
+def _video_page(request: HttpRequest, slug: str, **kwargs) -> str:
+    """Where an anonymous visitor comes back to after logging in: the video, not the POST."""
+    return reverse("media_library:video_detail", kwargs={"slug": slug})
+
+
+def _downloadable(user, **lookups) -> Rendition:
+    return get_object_or_404(
+        Rendition.objects.ready().select_related("video"),
+        video__in=Video.objects.visible_to(user),
+        **lookups,
+    )
+
+
+@never_cache
+@require_POST
+@verified_account_required(next_url=_video_page)
+def download(request: HttpRequest, slug: str, rendition_id: int) -> HttpResponse:
+    """Record the download, then send the browser to the signed link that serves the bytes."""
+    rendition = _downloadable(request.user, pk=rendition_id, video__slug=slug)
+    services.record_download(user=request.user, rendition=rendition)
+    if settings.MEDIA_STORAGE == "s3":
+        # Straight to the object store: one redirect fewer, the presigned URL is short-lived.
+        return delivery.deliver(request, rendition)
+    return delivery.HttpResponseSeeOther(
+        delivery.signed_download_url(user=request.user, rendition=rendition)
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+@verified_account_required()
+def download_file(request: HttpRequest, token: str) -> HttpResponse:
+    """The signed, account-bound link: resumable with Range, useless to anyone else."""
+    try:
+        claims = delivery.read_token(token)
+    except delivery.ExpiredLink:
+        return render(request, "media_library/link_expired.html", status=410)
+    except delivery.InvalidLink:
+        raise Http404 from None
+    rendition = _downloadable(request.user, pk=claims.rendition_id)
+    try:
+        delivery.check_claims(claims, user=request.user, rendition=rendition)
+        return delivery.deliver(request, rendition)
+    except delivery.InvalidLink:
+        raise PermissionDenied from None

@@ -1,0 +1,271 @@
+"""The editors' side: videos with their renditions, ingest state, publication."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from media_library import services
+from media_library.forms import RenditionAdminForm
+from media_library.models import Category, Download, Event, Language, Rendition, Tag, Video
+
+TECHNICAL_READONLY = [
+    "status_badge",
+    "error",
+    "container",
+    "video_codec",
+    "audio_codec",
+    "resolution",
+    "frame_rate",
+    "bitrate_display",
+    "audio_channels",
+    "audio_sample_rate",
+    "duration_display",
+    "human_size",
+    "checksum_sha256",
+    "ingested_at",
+]
+
+
+@admin.display(description=_("ingest state"))
+def status_badge(rendition: Rendition) -> str:
+    return format_html(
+        '<span class="ingest-state ingest-state--{}">{}</span>',
+        rendition.status,
+        rendition.get_status_display(),
+    )
+
+
+class RenditionInline(admin.StackedInline):
+    model = Rendition
+    form = RenditionAdminForm
+    extra = 0
+    fields = ["label", "file", "make_preview", "position", *TECHNICAL_READONLY]
+    readonly_fields = TECHNICAL_READONLY
+
+    @admin.display(description=_("ingest state"))
+    def status_badge(self, rendition: Rendition) -> str:
+        return status_badge(rendition) if rendition.pk else "—"
+
+    @admin.display(description=_("file size"))
+    def human_size(self, rendition: Rendition) -> str:
+        return filesizeformat(rendition.file_size) if rendition.file_size else "—"
+
+
+def _announce(request, rendition: Rendition) -> None:
+    messages.info(
+        request,
+        _("“%(file)s” is being ingested; reload the page to see its state.")
+        % {"file": rendition.original_filename or rendition.file.name.rsplit("/", 1)[-1]},
+    )
+
+
+@admin.register(Video)
+class VideoAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "status",
+        "published_at",
+        "category",
+        "recorded_on",
+        "thumbnail_image",
+        "ready_count",
+        "failed_count",
+    ]
+    list_filter = ["status", "category", "event", "languages", "country"]
+    search_fields = ["title", "summary", "shot_list", "tags__name"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["event", "tags"]
+    filter_horizontal = ["languages"]
+    date_hierarchy = "recorded_on"
+    inlines = [RenditionInline]
+    actions = ["publish_now", "unpublish"]
+    readonly_fields = ["thumbnail_image", "duration_display", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "shot_list"]}),
+        (
+            _("Context"),
+            {
+                "fields": [
+                    "recorded_on",
+                    "location",
+                    "country",
+                    "event",
+                    "category",
+                    "tags",
+                    "languages",
+                ]
+            },
+        ),
+        (_("Rights"), {"fields": ["credits", "usage_terms"]}),
+        (_("Publication"), {"fields": ["status", "published_at"]}),
+        (
+            _("Pictures"),
+            {
+                "fields": ["thumbnail", "thumbnail_image", "preview", "duration_display"],
+                "description": _(
+                    "Made from the renditions on ingest; upload a thumbnail to replace it."
+                ),
+            },
+        ),
+        (_("History"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("category")
+            .annotate(
+                _ready=Count("renditions", filter=Q(renditions__status=Rendition.Status.READY)),
+                _failed=Count("renditions", filter=Q(renditions__status=Rendition.Status.FAILED)),
+            )
+        )
+
+    @admin.display(description=_("thumbnail"))
+    def thumbnail_image(self, video: Video) -> str:
+        if not video.thumbnail:
+            return "—"
+        return format_html('<img src="{}" alt="" width="120" height="68">', video.thumbnail.url)
+
+    @admin.display(description=_("ready"), ordering="_ready")
+    def ready_count(self, video: Video) -> int:
+        return getattr(video, "_ready", 0)
+
+    @admin.display(description=_("failed"), ordering="_failed")
+    def failed_count(self, video: Video) -> int:
+        return getattr(video, "_failed", 0)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        replaced = [
+            f.instance
+            for f in formset.forms
+            if f.instance.pk and "file" in f.changed_data and not f.cleaned_data.get("DELETE")
+        ]
+        super().save_formset(request, form, formset, change)
+        if formset.model is not Rendition:
+            return
+        for rendition in [*formset.new_objects, *replaced]:
+            services.file_attached(rendition=rendition)
+            _announce(request, rendition)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        services.update_search_vector(video_id=form.instance.pk)
+
+    @admin.action(description=_("Publish the selected videos now"), permissions=["change"])
+    def publish_now(self, request, queryset) -> None:
+        for video in queryset:
+            services.publish_video(video=video)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("%d video published.", "%d videos published.", count) % count,
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Unpublish the selected videos"), permissions=["change"])
+    def unpublish(self, request, queryset) -> None:
+        for video in queryset:
+            services.unpublish_video(video=video)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("%d video unpublished.", "%d videos unpublished.", count) % count,
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Rendition)
+class RenditionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status_badge", "resolution", "video_codec", "human_size", "error"]
+    list_filter = ["status", "video_codec", "container"]
+    search_fields = ["label", "original_filename", "video__title", "checksum_sha256"]
+    list_select_related = ["video"]
+    autocomplete_fields = ["video"]
+    actions = ["reingest"]
+    fields = [
+        "video",
+        "label",
+        "file",
+        "original_filename",
+        "make_preview",
+        "position",
+        *TECHNICAL_READONLY,
+    ]
+    readonly_fields = ["original_filename", *TECHNICAL_READONLY]
+    form = RenditionAdminForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["fields"] = ["video", "label", "file", "make_preview", "position"]
+        return super().get_form(request, obj, **kwargs)
+
+    @admin.display(description=_("ingest state"), ordering="status")
+    def status_badge(self, rendition: Rendition) -> str:
+        return status_badge(rendition)
+
+    @admin.display(description=_("file size"), ordering="file_size")
+    def human_size(self, rendition: Rendition) -> str:
+        return filesizeformat(rendition.file_size) if rendition.file_size else "—"
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not change or "file" in form.changed_data:
+            services.file_attached(rendition=obj)
+            _announce(request, obj)
+
+    @admin.action(description=_("Ingest the selected files again"), permissions=["change"])
+    def reingest(self, request, queryset) -> None:
+        for rendition in queryset:
+            services.queue_ingest(rendition=rendition)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("%d file queued for ingest.", "%d files queued for ingest.", count) % count,
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["name", "starts_on", "location"]
+    search_fields = ["name", "location"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Language)
+class LanguageAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Download)
+class DownloadAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "rendition"]
+    list_select_related = ["user", "rendition__video"]
+    date_hierarchy = "created_at"
+    search_fields = ["user__email", "rendition__video__title"]
+    raw_id_fields = ["user", "rendition"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,286 @@
+"""Handing a rendition's bytes to the client, once the account check has passed.
+
+Three modes, chosen by configuration:
+- `MEDIA_STORAGE == "s3"`: a redirect to a short-lived presigned URL carrying the attachment
+  disposition, so the bytes come from the object store (or its CDN), never through Python;
+- `DOWNLOAD_ACCEL_REDIRECT_PREFIX` set: an `X-Accel-Redirect` to nginx's internal location,
+  which serves the file with sendfile and Range support;
+- otherwise (the one-command run): a streamed response with Range, If-Range, ETag and
+  Last-Modified, read in small chunks (Django's FileResponse has no Range support).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.storage import Storage
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.urls import reverse
+from django.utils.http import content_disposition_header, http_date, parse_http_date_safe
+
+from media_library.models import Rendition
+
+SIGNING_SALT = "media_library.download"
+# The GET link is bound to the account and still needs its session: it may live long enough
+# for a download manager to resume a large file.
+LINK_MAX_AGE_SECONDS = 6 * 3600
+CHUNK_SIZE = 64 * 1024
+
+
+class InvalidLink(Exception):
+    """A forged, altered or foreign download link."""
+
+
+class ExpiredLink(Exception):
+    """A genuine download link, too old to use."""
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    status_code = 303
+
+
+# --- Signed links ------------------------------------------------------------------------------
+
+
+def _fingerprint(rendition: Rendition) -> str:
+    # Replacing the file changes the checksum, which retires links to the old file.
+    return (rendition.checksum_sha256 or "")[:16]
+
+
+def make_token(*, user, rendition: Rendition) -> str:
+    return signing.dumps(
+        {"r": rendition.pk, "u": user.pk, "f": _fingerprint(rendition)}, salt=SIGNING_SALT
+    )
+
+
+def signed_download_url(*, user, rendition: Rendition) -> str:
+    return reverse(
+        "media_library:download_file", kwargs={"token": make_token(user=user, rendition=rendition)}
+    )
+
+
+@dataclass(frozen=True)
+class LinkClaims:
+    rendition_id: int
+    user_id: int
+    fingerprint: str
+
+
+def read_token(token: str, *, max_age: int = LINK_MAX_AGE_SECONDS) -> LinkClaims:
+    try:
+        data = signing.loads(token, salt=SIGNING_SALT, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise ExpiredLink from exc
+    except signing.BadSignature as exc:
+        raise InvalidLink from exc
+    try:
+        return LinkClaims(
+            rendition_id=int(data["r"]), user_id=int(data["u"]), fingerprint=str(data["f"])
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidLink from exc
+
+
+def check_claims(claims: LinkClaims, *, user, rendition: Rendition) -> None:
+    if claims.user_id != user.pk or claims.fingerprint != _fingerprint(rendition):
+        raise InvalidLink
+
+
+# --- Delivery ----------------------------------------------------------------------------------
+
+
+def content_type_for(rendition: Rendition) -> str:
+    guessed, _ = mimetypes.guess_type(f"x.{rendition.extension}")
+    return guessed or "application/octet-stream"
+
+
+def _safe_name(name: str) -> str:
+    # Stored names come from our own upload_to; refuse anything that could leave the folder.
+    if not name or name.startswith("/") or "\\" in name or ".." in name.split("/"):
+        raise InvalidLink
+    return name
+
+
+def deliver(request: HttpRequest, rendition: Rendition) -> HttpResponse:
+    filename = rendition.download_filename()
+    name = _safe_name(rendition.file.name)
+    if settings.MEDIA_STORAGE == "s3":
+        return presigned_redirect(rendition=rendition, name=name, filename=filename)
+    if settings.DOWNLOAD_ACCEL_REDIRECT_PREFIX:
+        return accel_redirect(rendition=rendition, name=name, filename=filename)
+    return streamed_file_response(
+        request,
+        storage=rendition.file.storage,
+        name=name,
+        filename=filename,
+        content_type=content_type_for(rendition),
+        etag=f'"{rendition.checksum_sha256[:32]}"' if rendition.checksum_sha256 else None,
+    )
+
+
+def presigned_redirect(*, rendition: Rendition, name: str, filename: str) -> HttpResponse:
+    url = rendition.file.storage.url(
+        name,
+        parameters={
+            "ResponseContentDisposition": content_disposition_header(True, filename),
+            "ResponseContentType": content_type_for(rendition),
+        },
+        expire=settings.DOWNLOAD_URL_EXPIRY_SECONDS,
+    )
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def accel_redirect(*, rendition: Rendition, name: str, filename: str) -> HttpResponse:
+    prefix = settings.DOWNLOAD_ACCEL_REDIRECT_PREFIX.rstrip("/")
+    response = HttpResponse(content_type=content_type_for(rendition))
+    response["X-Accel-Redirect"] = f"{prefix}/{quote(name)}"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-transform"
+    return response
+
+
+# --- Range -------------------------------------------------------------------------------------
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class Unsatisfiable(Exception):
+    pass
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The (first, last) byte of a single range, None to send the whole file.
+
+    Malformed headers and several ranges are ignored (RFC 9110 allows it): the client gets
+    the whole file. A well-formed range outside the file raises `Unsatisfiable` (416).
+    """
+    if not header:
+        return None
+    match = _RANGE.match(header.strip().replace(" ", ""))
+    if not match:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise Unsatisfiable
+        return max(0, size - suffix), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if last and end < start:
+        return None
+    if start >= size:
+        raise Unsatisfiable
+    return start, min(end, size - 1)
+
+
+def _if_range_allows(
+    request: HttpRequest, *, etag: str | None, last_modified: datetime | None
+) -> bool:
+    if_range = request.headers.get("If-Range")
+    if not if_range:
+        return True
+    if if_range.startswith(('"', "W/")):
+        # Strong comparison only: a weak validator never matches.
+        return etag is not None and if_range == etag
+    since = parse_http_date_safe(if_range)
+    return (
+        since is not None and last_modified is not None and int(last_modified.timestamp()) == since
+    )
+
+
+def _not_modified(
+    request: HttpRequest, *, etag: str | None, last_modified: datetime | None
+) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return etag is not None and ("*" in tags or etag in tags)
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return (
+        since is not None and last_modified is not None and int(last_modified.timestamp()) <= since
+    )
+
+
+def _read(storage: Storage, name: str, start: int, length: int) -> Iterator[bytes]:
+    with storage.open(name, "rb") as handle:
+        handle.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = handle.read(min(CHUNK_SIZE, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+
+
+def streamed_file_response(
+    request: HttpRequest,
+    *,
+    storage: Storage,
+    name: str,
+    filename: str,
+    content_type: str,
+    etag: str | None = None,
+) -> HttpResponse:
+    """The file, or the requested byte range of it, in constant memory."""
+    size = storage.size(name)
+    try:
+        last_modified: datetime | None = storage.get_modified_time(name)
+    except NotImplementedError:
+        last_modified = None
+    if etag is None and last_modified is not None:
+        etag = f'"{size:x}-{int(last_modified.timestamp()):x}"'
+
+    def with_validators(response: HttpResponse) -> HttpResponse:
+        response["Accept-Ranges"] = "bytes"
+        if etag:
+            response["ETag"] = etag
+        if last_modified:
+            response["Last-Modified"] = http_date(last_modified.timestamp())
+        response["Cache-Control"] = "private, no-transform"
+        return response
+
+    if _not_modified(request, etag=etag, last_modified=last_modified):
+        return with_validators(HttpResponseNotModified())
+
+    byte_range = None
+    if _if_range_allows(request, etag=etag, last_modified=last_modified):
+        try:
+            byte_range = parse_range(request.headers.get("Range"), size)
+        except Unsatisfiable:
+            response = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{size}"
+            return with_validators(response)
+
+    start, end = byte_range if byte_range else (0, size - 1)
+    length = max(0, end - start + 1)
+    if request.method == "HEAD":
+        response: HttpResponse = HttpResponse(content_type=content_type)
+    else:
+        response = StreamingHttpResponse(
+            _read(storage, name, start, length), content_type=content_type
+        )
+    if byte_range:
+        response.status_code = 206
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(length)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return with_validators(response)

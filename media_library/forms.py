@@ -1,0 +1,110 @@
+"""Forms of the catalogue page and of the admin's file upload."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from media_library.models import Category, Event, Language, Rendition, Video
+
+RESOLUTION_CHOICES = [
+    ("", _("Any resolution")),
+    ("720", _("HD 720p or better")),
+    ("1080", _("HD 1080p or better")),
+    ("2160", _("4K UHD")),
+]
+
+SORT_CHOICES = [
+    ("", _("Relevance (when searching), else newest")),
+    ("newest", _("Newest first")),
+    ("oldest", _("Oldest first")),
+    ("recorded", _("Date recorded")),
+    ("title", _("Title (A–Z)")),  # noqa: RUF001
+    ("duration", _("Shortest first")),
+]
+
+
+class VideoFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All categories"),
+    )
+    event = forms.ModelChoiceField(
+        label=_("Event"),
+        queryset=Event.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All events"),
+    )
+    language = forms.ModelChoiceField(
+        label=_("Language"),
+        queryset=Language.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All languages"),
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    date_from = forms.DateField(
+        label=_("Recorded from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Recorded until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    min_height = forms.TypedChoiceField(
+        label=_("Minimum resolution"),
+        choices=RESOLUTION_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only countries that published videos come from: a list of 250 helps nobody.
+        used = (
+            Video.objects.published()
+            .exclude(country="")
+            .order_by()
+            .values_list("country", flat=True)
+            .distinct()
+        )
+        used_codes = set(used)
+        self.fields["country"].choices = [("", _("All countries"))] + [
+            (code, name) for code, name in countries if code in used_codes
+        ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", _("The end date must not be before the start date."))
+        return cleaned
+
+
+class RenditionAdminForm(forms.ModelForm):
+    """Refuses empty and oversized uploads before anything is stored."""
+
+    class Meta:
+        model = Rendition
+        fields = ["label", "file", "make_preview", "position"]
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if isinstance(upload, UploadedFile):
+            if upload.size == 0:
+                raise forms.ValidationError(_("The file is empty."))
+            if upload.size > settings.MAX_UPLOAD_SIZE:
+                raise forms.ValidationError(
+                    _("The file is larger than %(limit)s; use the ingest_video command.")
+                    % {"limit": filesizeformat(settings.MAX_UPLOAD_SIZE)}
+                )
+        return upload

@@ -1,0 +1,496 @@
+"""The catalogue: videos, their downloadable renditions, and who downloaded what."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
+from django.db import connections, models
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import get_valid_filename, slugify
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from media_library.storage import public_storage
+
+# The text-search configuration of the stored vector and of every query against it.
+SEARCH_CONFIG = "english"
+
+
+class SearchVectorIndex(GinIndex):
+    """A GIN index on PostgreSQL; a plain index elsewhere, so SQLite can run the migrations."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().create_sql(model, schema_editor, using=using, **kwargs)
+        return models.Index.create_sql(self, model, schema_editor, **kwargs)
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Event(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Language(models.Model):
+    """A spoken language of a video's audio (ISO 639-1 code)."""
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VideoQuerySet(models.QuerySet["Video"]):
+    def published(self, *, now: datetime | None = None) -> VideoQuerySet:
+        """What the public may see: published, or scheduled with its time passed.
+
+        The time check shows a scheduled video at its minute even before the beat task flips
+        its status, and hides one with a future time whatever its status says.
+        """
+        now = now or timezone.now()
+        return self.filter(
+            Q(status=Video.Status.PUBLISHED, published_at__isnull=True)
+            | Q(
+                status__in=[Video.Status.PUBLISHED, Video.Status.SCHEDULED],
+                published_at__lte=now,
+            )
+        )
+
+    def visible_to(self, user) -> VideoQuerySet:
+        """Staff preview drafts and scheduled videos; everyone else sees published ones."""
+        if getattr(user, "is_staff", False):
+            return self.all()
+        return self.published()
+
+    def due(self, *, now: datetime | None = None) -> VideoQuerySet:
+        now = now or timezone.now()
+        return self.filter(status=Video.Status.SCHEDULED, published_at__lte=now)
+
+    def for_cards(self) -> VideoQuerySet:
+        """Everything the card template reads, in the same query."""
+        return self.select_related("category")
+
+    def search(self, query: str) -> VideoQuerySet:
+        """Videos matching `query` in title, summary, shot list or tags, annotated for ranking.
+
+        PostgreSQL: the stored, GIN-indexed vector with `websearch` syntax, ranked by
+        ts_rank; `title_hit` marks title matches, which sort first. Elsewhere (SQLite, the
+        one-command run) every word must appear somewhere, case-insensitively.
+        """
+        query = " ".join(query.split())
+        if not query:
+            return self
+        if connections[self.db].vendor == "postgresql":
+            search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+            return (
+                self.filter(search_vector=search_query)
+                .alias(title_vector=SearchVector("title", config=SEARCH_CONFIG))
+                .annotate(
+                    rank=SearchRank(F("search_vector"), search_query),
+                    title_hit=Case(
+                        When(title_vector=search_query, then=Value(1)),
+                        default=Value(0),
+                        output_field=models.IntegerField(),
+                    ),
+                )
+            )
+        words = query.split()
+        matches = Q()
+        title_matches = Q()
+        for word in words:
+            tagged = Tag.objects.filter(videos=OuterRef("pk"), name__icontains=word)
+            matches &= (
+                Q(title__icontains=word)
+                | Q(summary__icontains=word)
+                | Q(shot_list__icontains=word)
+                | Q(Exists(tagged))
+            )
+            title_matches &= Q(title__icontains=word)
+        return self.filter(matches).annotate(
+            rank=Value(0.0, output_field=models.FloatField()),
+            title_hit=Case(
+                When(title_matches, then=Value(1)),
+                default=Value(0),
+                output_field=models.IntegerField(),
+            ),
+        )
+
+    def filtered(
+        self,
+        *,
+        category: Category | None = None,
+        event: Event | None = None,
+        language: Language | None = None,
+        country: str = "",
+        date_from=None,
+        date_to=None,
+        min_height: int | None = None,
+    ) -> VideoQuerySet:
+        qs = self
+        if category is not None:
+            qs = qs.filter(category=category)
+        if event is not None:
+            qs = qs.filter(event=event)
+        if language is not None:
+            spoken = Video.languages.through.objects.filter(video=OuterRef("pk"), language=language)
+            qs = qs.filter(Exists(spoken))
+        if country:
+            qs = qs.filter(country=country)
+        if date_from:
+            qs = qs.filter(recorded_on__gte=date_from)
+        if date_to:
+            qs = qs.filter(recorded_on__lte=date_to)
+        if min_height:
+            sharp = Rendition.objects.ready().filter(video=OuterRef("pk"), height__gte=min_height)
+            qs = qs.filter(Exists(sharp))
+        return qs
+
+    def sorted_by(self, sort: str = "", *, searching: bool = False) -> VideoQuerySet:
+        newest = [F("published_at").desc(nulls_last=True), "-pk"]
+        orders = {
+            "newest": newest,
+            "oldest": [F("published_at").asc(nulls_first=True), "pk"],
+            "recorded": [F("recorded_on").desc(nulls_last=True), "-pk"],
+            "title": ["title", "pk"],
+            "duration": [F("duration_seconds").asc(nulls_last=True), "pk"],
+        }
+        if sort in orders:
+            return self.order_by(*orders[sort])
+        if searching:
+            return self.order_by("-title_hit", "-rank", *newest)
+        return self.order_by(*newest)
+
+
+class Video(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHED = "published", _("Published")
+
+    title = models.CharField(_("title"), max_length=255)
+    slug = models.SlugField(_("slug"), max_length=255, unique=True)
+    summary = models.TextField(_("summary"), blank=True)
+    shot_list = models.TextField(
+        _("shot list"),
+        blank=True,
+        help_text=_('One shot per line, starting with its timecode: "00:00:12 Wide shot of …".'),
+    )
+    recorded_on = models.DateField(_("date recorded"), null=True, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    country = CountryField(_("country"), blank=True)
+    event = models.ForeignKey(
+        Event,
+        verbose_name=_("event"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="videos",
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="videos",
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="videos")
+    languages = models.ManyToManyField(
+        Language, verbose_name=_("languages"), blank=True, related_name="videos"
+    )
+    credits = models.CharField(_("credit line"), max_length=255, blank=True)
+    usage_terms = models.TextField(_("usage terms"), blank=True)
+    status = models.CharField(
+        _("publication state"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(
+        _("publication time"),
+        null=True,
+        blank=True,
+        help_text=_("For a scheduled video, when it becomes public."),
+    )
+    thumbnail = models.FileField(
+        _("thumbnail"), storage=public_storage, upload_to="thumbnails/", max_length=255, blank=True
+    )
+    preview = models.FileField(
+        _("web preview"), storage=public_storage, upload_to="previews/", max_length=255, blank=True
+    )
+    # Copied from the longest ready rendition at ingest, so cards need no extra query.
+    duration_seconds = models.FloatField(_("duration (seconds)"), null=True, blank=True)
+    search_vector = SearchVectorField(null=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = VideoQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("video")
+        verbose_name_plural = _("videos")
+        indexes = [
+            SearchVectorIndex(fields=["search_vector"], name="video_search_vector_idx"),
+            models.Index(fields=["status", "published_at"], name="video_status_published_idx"),
+            models.Index(fields=["recorded_on"], name="video_recorded_on_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("media_library:video_detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        if self.status == self.Status.SCHEDULED and not self.published_at:
+            raise ValidationError(
+                {"published_at": _("A scheduled video needs a publication time.")}
+            )
+
+    def is_public(self, *, now: datetime | None = None) -> bool:
+        """The same rule as `VideoQuerySet.published()`, on an instance in hand."""
+        now = now or timezone.now()
+        if self.status == self.Status.PUBLISHED:
+            return self.published_at is None or self.published_at <= now
+        if self.status == self.Status.SCHEDULED:
+            return self.published_at is not None and self.published_at <= now
+        return False
+
+    @property
+    def duration_display(self) -> str:
+        return format_duration(self.duration_seconds)
+
+    @property
+    def display_date(self):
+        return self.recorded_on or (self.published_at.date() if self.published_at else None)
+
+    @property
+    def shots(self) -> list[Shot]:
+        return parse_shot_list(self.shot_list)
+
+
+@dataclass(frozen=True)
+class Shot:
+    timecode: str
+    description: str
+
+
+_TIMECODE = re.compile(r"^\s*\[?(\d{1,2}:\d{2}(?::\d{2})?(?:[:.;]\d{1,3})?)\]?\s*[-–—:]?\s*(.*)$")  # noqa: RUF001
+
+
+def parse_shot_list(text: str) -> list[Shot]:
+    """Lines "00:00:12 Description" become shots; a line without a timecode stands alone."""
+    shots = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        match = _TIMECODE.match(line)
+        if match:
+            shots.append(Shot(timecode=match.group(1), description=match.group(2).strip()))
+        else:
+            shots.append(Shot(timecode="", description=line.strip()))
+    return shots
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def rendition_upload_to(instance: Rendition, filename: str) -> str:
+    # A random folder: names never collide, and a path is never guessable from the title.
+    return f"renditions/{uuid.uuid4().hex}/{get_valid_filename(filename)}"
+
+
+class RenditionQuerySet(models.QuerySet["Rendition"]):
+    def ready(self) -> RenditionQuerySet:
+        return self.filter(status=Rendition.Status.READY)
+
+
+class Rendition(models.Model):
+    """One downloadable file of a video. Technical fields come from the file, on ingest."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for ingest")
+        PROCESSING = "processing", _("Ingesting")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    video = models.ForeignKey(
+        Video, verbose_name=_("video"), on_delete=models.CASCADE, related_name="renditions"
+    )
+    label = models.CharField(
+        _("label"),
+        max_length=100,
+        blank=True,
+        help_text=_('E.g. "HD 1080p broadcast master". Left empty, it is made from the file.'),
+    )
+    file = models.FileField(_("file"), upload_to=rendition_upload_to, max_length=255)
+    original_filename = models.CharField(_("original file name"), max_length=255, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    make_preview = models.BooleanField(
+        _("make the web preview from this file"),
+        default=False,
+        help_text=_("A small H.264 copy for the in-page player."),
+    )
+
+    status = models.CharField(
+        _("ingest state"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    error = models.TextField(_("ingest error"), blank=True)
+    ingested_at = models.DateTimeField(_("ingested"), null=True, blank=True)
+
+    container = models.CharField(_("container"), max_length=50, blank=True)
+    video_codec = models.CharField(_("video codec"), max_length=50, blank=True)
+    video_profile = models.CharField(_("video profile"), max_length=80, blank=True)
+    pixel_format = models.CharField(_("pixel format"), max_length=30, blank=True)
+    audio_codec = models.CharField(_("audio codec"), max_length=50, blank=True)
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    frame_rate = models.DecimalField(
+        _("frame rate"), max_digits=8, decimal_places=3, null=True, blank=True
+    )
+    bitrate = models.PositiveBigIntegerField(_("bitrate (bit/s)"), null=True, blank=True)
+    audio_channels = models.PositiveSmallIntegerField(_("audio channels"), null=True, blank=True)
+    audio_sample_rate = models.PositiveIntegerField(
+        _("audio sample rate (Hz)"), null=True, blank=True
+    )
+    duration_seconds = models.FloatField(_("duration (seconds)"), null=True, blank=True)
+    file_size = models.PositiveBigIntegerField(_("file size (bytes)"), null=True, blank=True)
+    checksum_sha256 = models.CharField(_("SHA-256 checksum"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = RenditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "-height", "pk"]
+        verbose_name = _("rendition")
+        verbose_name_plural = _("renditions")
+
+    def __str__(self) -> str:
+        return f"{self.video} · {self.label or self.original_filename or self.pk}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def resolution(self) -> str:
+        return f"{self.width}×{self.height}" if self.width and self.height else ""  # noqa: RUF001
+
+    @property
+    def frame_rate_display(self) -> str:
+        if self.frame_rate is None:
+            return ""
+        return f"{self.frame_rate.normalize():f}"
+
+    @property
+    def bitrate_display(self) -> str:
+        if not self.bitrate:
+            return ""
+        if self.bitrate >= 1_000_000:
+            return f"{self.bitrate / 1_000_000:.1f} Mbit/s"
+        return f"{self.bitrate / 1000:.0f} kbit/s"
+
+    @property
+    def duration_display(self) -> str:
+        return format_duration(self.duration_seconds)
+
+    @property
+    def extension(self) -> str:
+        name = self.original_filename or self.file.name or ""
+        return name.rsplit(".", 1)[-1].lower() if "." in name else "mp4"
+
+    def download_filename(self) -> str:
+        """The name the browser saves: from the title and the label, never the stored path."""
+        stem = slugify(self.video.title)[:80] or "video"
+        label = slugify(self.label).removesuffix(f"-{self.extension}")[:40]
+        return f"{stem}-{label}.{self.extension}" if label else f"{stem}.{self.extension}"
+
+
+class DownloadQuerySet(models.QuerySet["Download"]):
+    def for_user(self, user) -> DownloadQuerySet:
+        return (
+            self.filter(user=user)
+            .select_related("rendition", "rendition__video")
+            .order_by("-created_at", "-pk")
+        )
+
+
+class Download(models.Model):
+    """A verified account fetched a rendition: the My account history and the statistics."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="downloads",
+    )
+    rendition = models.ForeignKey(
+        Rendition, verbose_name=_("rendition"), on_delete=models.CASCADE, related_name="downloads"
+    )
+    created_at = models.DateTimeField(_("downloaded"), default=timezone.now, db_index=True)
+
+    objects = DownloadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("download")
+        verbose_name_plural = _("downloads")
+        indexes = [models.Index(fields=["user", "-created_at"], name="download_user_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.rendition} · {self.created_at:%Y-%m-%d %H:%M}"

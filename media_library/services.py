@@ -1,0 +1,348 @@
+"""Workflows of the media library: attaching and ingesting files, publishing, downloads."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from django.contrib.postgres.search import SearchVector
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import connections, models, transaction
+from django.db.models import Max, Value
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from media_library import ingest
+from media_library.ingest import IngestError, ProbeResult
+from media_library.models import SEARCH_CONFIG, Download, Rendition, Tag, Video
+
+logger = logging.getLogger(__name__)
+
+SEARCHABLE_FIELDS = frozenset(
+    {"title", "summary", "shot_list", "location", "country", "event", "category"}
+)
+
+
+# --- Videos ------------------------------------------------------------------------------------
+
+
+def unique_video_slug(title: str, *, exclude_pk: int | None = None) -> str:
+    base = slugify(title)[:230] or "video"
+    slug, n = base, 2
+    existing = Video.objects.exclude(pk=exclude_pk) if exclude_pk else Video.objects.all()
+    while existing.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def create_video(*, title: str, slug: str = "", tags: list[str] | None = None, **fields) -> Video:
+    video = Video(title=title, slug=slug or unique_video_slug(title), **fields)
+    video.full_clean(exclude=["thumbnail", "preview"])
+    video.save()
+    if tags:
+        video.tags.set(
+            [Tag.objects.get_or_create(slug=slugify(t), defaults={"name": t})[0] for t in tags]
+        )
+    update_search_vector(video_id=video.pk)
+    return video
+
+
+@transaction.atomic
+def publish_video(*, video: Video, at: datetime | None = None) -> Video:
+    """Publish now, or schedule for `at` when it lies in the future."""
+    now = timezone.now()
+    if at is not None and at > now:
+        video.status, video.published_at = Video.Status.SCHEDULED, at
+    else:
+        video.status, video.published_at = Video.Status.PUBLISHED, at or video.published_at or now
+    video.save(update_fields=["status", "published_at", "updated_at"])
+    return video
+
+
+@transaction.atomic
+def unpublish_video(*, video: Video) -> Video:
+    video.status = Video.Status.DRAFT
+    video.save(update_fields=["status", "updated_at"])
+    return video
+
+
+@transaction.atomic
+def publish_due_videos(*, now: datetime | None = None) -> int:
+    """Flip scheduled videos whose time has come (the public queryset already shows them)."""
+    now = now or timezone.now()
+    return Video.objects.due(now=now).update(status=Video.Status.PUBLISHED, updated_at=now)
+
+
+def update_search_vector(*, video_id: int) -> None:
+    """Rebuild the stored search vector: title first (A), tags and summary (B), shot list (C).
+
+    Only PostgreSQL has one; elsewhere the catalogue searches with a plain LIKE.
+    """
+    if connections[Video.objects.db].vendor != "postgresql":
+        return
+    video = Video.objects.select_related("event", "category").filter(pk=video_id).first()
+    if video is None:
+        return
+    tags = " ".join(Tag.objects.filter(videos=video_id).values_list("name", flat=True))
+    context = " ".join(
+        part
+        for part in (
+            video.location,
+            str(video.country.name) if video.country else "",
+            video.event.name if video.event else "",
+            video.category.name if video.category else "",
+        )
+        if part
+    )
+
+    def text(value: str) -> Value:
+        return Value(value, output_field=models.TextField())
+
+    Video.objects.filter(pk=video_id).update(
+        search_vector=SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector(text(tags), weight="B", config=SEARCH_CONFIG)
+        + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("shot_list", weight="C", config=SEARCH_CONFIG)
+        + SearchVector(text(context), weight="D", config=SEARCH_CONFIG)
+    )
+
+
+# --- Renditions and ingest ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def attach_rendition(
+    *,
+    video: Video,
+    content: File,
+    filename: str,
+    label: str = "",
+    make_preview: bool = False,
+    queue: bool = True,
+) -> Rendition:
+    """Store a file as a new rendition of `video` and queue its ingest after the commit.
+
+    `queue=False` leaves the ingest to the caller (the demo loader runs it in-process).
+    """
+    rendition = Rendition(
+        video=video,
+        label=label,
+        make_preview=make_preview,
+        original_filename=Path(filename).name[:255],
+        position=video.renditions.count(),
+    )
+    # The storage copies the file in chunks: a multi-gigabyte master never sits in memory.
+    rendition.file.save(Path(filename).name, content, save=False)
+    rendition.save()
+    if queue:
+        queue_ingest(rendition=rendition)
+    return rendition
+
+
+@transaction.atomic
+def file_attached(*, rendition: Rendition) -> None:
+    """An editor saved a new file on a rendition (admin): remember its name, ingest it."""
+    rendition.original_filename = Path(rendition.file.name).name[:255]
+    Rendition.objects.filter(pk=rendition.pk).update(original_filename=rendition.original_filename)
+    queue_ingest(rendition=rendition)
+
+
+def queue_ingest(*, rendition: Rendition) -> None:
+    """Mark the rendition as waiting and run the ingest task once this transaction commits."""
+    from media_library.tasks import ingest_rendition_task
+
+    Rendition.objects.filter(pk=rendition.pk).update(
+        status=Rendition.Status.PENDING, error="", ingested_at=None
+    )
+    rendition.status, rendition.error = Rendition.Status.PENDING, ""
+    rendition_id = rendition.pk
+    transaction.on_commit(lambda: ingest_rendition_task.delay(rendition_id))
+
+
+@contextlib.contextmanager
+def _local_copy(field_file) -> Iterator[tuple[Path, str]]:
+    """A local path to the stored file and its SHA-256, computed while streaming it.
+
+    PyAV needs a seekable local file; remote storages (S3) are copied to a temporary one.
+    """
+    storage, name = field_file.storage, field_file.name
+    try:
+        local_path = Path(storage.path(name))
+    except NotImplementedError:
+        local_path = None
+    if local_path is not None:
+        if not local_path.exists():
+            raise IngestError(_("The file is missing from the storage."))
+        yield local_path, ingest.file_sha256(local_path)
+        return
+    with tempfile.TemporaryDirectory(prefix="ingest-") as folder:
+        copy = Path(folder) / f"source{Path(name).suffix}"
+        digest = hashlib.sha256()
+        with storage.open(name, "rb") as source, copy.open("wb") as target:
+            for chunk in ingest.read_chunks(source):
+                digest.update(chunk)
+                target.write(chunk)
+        yield copy, digest.hexdigest()
+
+
+def default_label(result: ProbeResult) -> str:
+    height = result.height
+    if height >= 2160:
+        quality = "4K UHD"
+    elif height >= 1080:
+        quality = "HD 1080p"
+    elif height >= 720:
+        quality = "HD 720p"
+    else:
+        quality = f"SD {height}p"
+    codec = {
+        "h264": "H.264",
+        "hevc": "H.265",
+        "prores": "ProRes",
+        "mpeg2video": "MPEG-2",
+        "dnxhd": "DNxHD",
+        "vp9": "VP9",
+        "av1": "AV1",
+    }.get(result.video_codec, result.video_codec.upper())
+    return f"{quality} {codec} {result.container.upper()}"
+
+
+TECHNICAL_FIELDS = [
+    "container",
+    "video_codec",
+    "video_profile",
+    "pixel_format",
+    "audio_codec",
+    "width",
+    "height",
+    "frame_rate",
+    "bitrate",
+    "audio_channels",
+    "audio_sample_rate",
+    "duration_seconds",
+    "file_size",
+    "checksum_sha256",
+]
+
+
+def ingest_rendition(*, rendition_id: int) -> Rendition:
+    """Probe the file, fill the technical fields, make the thumbnail and (if asked) the preview.
+
+    The slow part runs outside any transaction (a long transcode must not hold row locks);
+    the results are written in one transaction at the end. A file that cannot be used marks
+    only this rendition as failed, with the reason; the video is left as it was.
+    """
+    with transaction.atomic():
+        rendition = Rendition.objects.select_for_update().get(pk=rendition_id)
+        rendition.status, rendition.error = Rendition.Status.PROCESSING, ""
+        rendition.save(update_fields=["status", "error"])
+    video = rendition.video
+    file_name = rendition.file.name
+    try:
+        with (
+            _local_copy(rendition.file) as (path, checksum),
+            tempfile.TemporaryDirectory(prefix="preview-") as work,
+        ):
+            result = ingest.probe(path)
+            thumbnail = None if video.thumbnail else ingest.make_thumbnail(path)
+            preview_path = None
+            if rendition.make_preview:
+                preview_path = Path(work) / "preview.mp4"
+                ingest.make_preview(path, preview_path)
+            return _finish_ingest(
+                rendition_id=rendition_id,
+                file_name=file_name,
+                result=result,
+                checksum=checksum,
+                thumbnail=thumbnail,
+                preview_path=preview_path,
+            )
+    except IngestError as exc:
+        return _fail_ingest(rendition_id=rendition_id, message=str(exc))
+    except Exception as exc:
+        # Not the file's fault (storage or database trouble): record it, and let the task retry.
+        logger.exception("Ingest of rendition %s failed", rendition_id)
+        _fail_ingest(
+            rendition_id=rendition_id,
+            message=_("Unexpected error, the ingest will be retried: %(error)s") % {"error": exc},
+        )
+        raise
+
+
+@transaction.atomic
+def _finish_ingest(
+    *,
+    rendition_id: int,
+    file_name: str,
+    result: ProbeResult,
+    checksum: str,
+    thumbnail: bytes | None,
+    preview_path: Path | None,
+) -> Rendition:
+    rendition = Rendition.objects.select_for_update().get(pk=rendition_id)
+    video = Video.objects.select_for_update().get(pk=rendition.video_id)
+    if rendition.file.name != file_name:
+        # The editor replaced the file meanwhile; the task queued for the new one fills it in.
+        return rendition
+    for field, value in result.as_fields().items():
+        setattr(rendition, field, value)
+    rendition.checksum_sha256 = checksum
+    rendition.label = rendition.label or default_label(result)
+    rendition.status, rendition.error = Rendition.Status.READY, ""
+    rendition.ingested_at = timezone.now()
+    rendition.save()
+
+    video_fields = ["duration_seconds", "updated_at"]
+    if thumbnail and not video.thumbnail:
+        video.thumbnail.save(f"{video.slug}.jpg", ContentFile(thumbnail), save=False)
+        video_fields.append("thumbnail")
+    if preview_path is not None:
+        old_preview = video.preview.name
+        with preview_path.open("rb") as handle:
+            video.preview.save(f"{video.slug}.mp4", File(handle), save=False)
+        video_fields.append("preview")
+        if old_preview:
+            storage = video.preview.storage
+            transaction.on_commit(lambda: storage.delete(old_preview))
+    video.duration_seconds = video.renditions.ready().aggregate(longest=Max("duration_seconds"))[
+        "longest"
+    ]
+    video.save(update_fields=video_fields)
+    return rendition
+
+
+@transaction.atomic
+def _fail_ingest(*, rendition_id: int, message: str) -> Rendition:
+    rendition = Rendition.objects.select_for_update().get(pk=rendition_id)
+    rendition.status, rendition.error = Rendition.Status.FAILED, message[:2000]
+    # A failed file has no technical values: stale ones from an earlier file would mislead.
+    for field in TECHNICAL_FIELDS:
+        setattr(rendition, field, "" if field in _TEXT_FIELDS else None)
+    rendition.save()
+    return rendition
+
+
+_TEXT_FIELDS = {
+    "container",
+    "video_codec",
+    "video_profile",
+    "pixel_format",
+    "audio_codec",
+    "checksum_sha256",
+}
+
+
+# --- Downloads ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_download(*, user, rendition: Rendition) -> Download:
+    return Download.objects.create(user=user, rendition=rendition)

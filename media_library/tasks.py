@@ -1,0 +1,30 @@
+"""Celery tasks: thin wrappers that load ids and call the services (routed to the "media" queue)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+from media_library import services
+
+
+@shared_task(
+    name="media_library.tasks.ingest_rendition",
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+    acks_late=True,
+)
+def ingest_rendition_task(rendition_id: int) -> str:
+    from media_library.models import Rendition
+
+    if not Rendition.objects.filter(pk=rendition_id).exists():
+        return "gone"  # deleted before the worker got to it
+    return services.ingest_rendition(rendition_id=rendition_id).status
+
+
+@shared_task(name="media_library.tasks.publish_due_videos")
+def publish_due_videos() -> int:
+    return services.publish_due_videos()
