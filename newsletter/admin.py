@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from newsletter import services
 from newsletter.models import Delivery, Issue, Subscription
 
-EDITABLE_FIELDS = ["subject", "intro"]
+EDITABLE_FIELDS = ["subject", "intro", "featured_videos", "featured_speeches"]
 
 
 @admin.register(Issue)
@@ -42,19 +42,17 @@ class IssueAdmin(admin.ModelAdmin):
         "send_finished_at",
     ]
 
-    def get_fields(self, request: HttpRequest, obj: Issue | None = None) -> list[str]:
-        fields = [*EDITABLE_FIELDS, *self.featured_fields()]
-        if obj is None:
-            return fields
-        return [*fields, *self.readonly_fields]
+    autocomplete_fields = ["featured_videos", "featured_speeches"]
 
-    def featured_fields(self) -> list[str]:
-        return [name for name in ("featured_videos", "featured_speeches") if _has_field(name)]
+    def get_fields(self, request: HttpRequest, obj: Issue | None = None) -> list[str]:
+        if obj is None:
+            return list(EDITABLE_FIELDS)
+        return [*EDITABLE_FIELDS, *self.readonly_fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Issue | None = None) -> list[str]:
         if obj is not None and not obj.is_draft:
             # What was sent is the record of what subscribers received: no more edits.
-            return [*EDITABLE_FIELDS, *self.featured_fields(), *self.readonly_fields]
+            return [*EDITABLE_FIELDS, *self.readonly_fields]
         return list(self.readonly_fields)
 
     def get_queryset(self, request: HttpRequest):
@@ -176,14 +174,6 @@ class IssueAdmin(admin.ModelAdmin):
                 "subscriber_count": Subscription.objects.active().count(),
             },
         )
-
-
-def _has_field(name: str) -> bool:
-    try:
-        Issue._meta.get_field(name)
-    except FieldDoesNotExist:
-        return False
-    return True
 
 
 @admin.register(Delivery)

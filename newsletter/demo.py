@@ -17,7 +17,8 @@ def load(*, stdout) -> None:
     issue, created = Issue.objects.get_or_create(
         subject=DEMO_SUBJECT, defaults={"intro": DEMO_INTRO}
     )
-    if created and issue.is_draft:
+    nothing_featured = not (issue.featured_videos.exists() or issue.featured_speeches.exists())
+    if issue.is_draft and nothing_featured:
         _feature_published_items(issue)
     stdout.write(
         f"Newsletter: draft issue “{issue.subject}” "
@@ -26,13 +27,9 @@ def load(*, stdout) -> None:
 
 
 def _feature_published_items(issue: Issue) -> None:
-    """Feature the newest published videos and speeches, once those apps provide them."""
-    field_names = {field.name for field in Issue._meta.get_fields()}
-    if "featured_videos" in field_names:
-        from media_library.models import Video
+    """Feature the newest published videos and speeches of the demo content."""
+    from media_library.models import Video
+    from speeches.models import Speech
 
-        issue.featured_videos.set(Video.objects.published().order_by("-pk")[:3])
-    if "featured_speeches" in field_names:
-        from speeches.models import Speech
-
-        issue.featured_speeches.set(Speech.objects.published().order_by("-pk")[:2])
+    issue.featured_videos.set(Video.objects.published().order_by("-published_at", "-pk")[:3])
+    issue.featured_speeches.set(Speech.objects.published().newest_first()[:2])

@@ -76,6 +76,20 @@ class Issue(models.Model):
         _("introduction"),
         help_text=_("Plain text; blank lines separate paragraphs."),
     )
+    featured_videos = models.ManyToManyField(
+        "media_library.Video",
+        verbose_name=_("featured videos"),
+        blank=True,
+        related_name="newsletter_issues",
+        help_text=_("Shown as cards with links. Only published videos appear in the email."),
+    )
+    featured_speeches = models.ManyToManyField(
+        "speeches.Speech",
+        verbose_name=_("featured speeches"),
+        blank=True,
+        related_name="newsletter_issues",
+        help_text=_("Shown as cards with links. Only published speeches appear in the email."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False
     )

@@ -128,33 +128,31 @@ def unsubscribe_urls(*, user: User) -> dict[str, str]:
 
 
 def featured_cards(*, issue: Issue) -> dict[str, list[dict[str, Any]]]:
-    """The issue's published featured items as cards: title, absolute link, date."""
-    cards: dict[str, list[dict[str, Any]]] = {"videos": [], "speeches": []}
+    """The issue's featured items that are published, as cards: title, absolute link, date.
+
+    Drafts and not-yet-due scheduled items are left out, so an email never links to a page
+    the reader cannot open.
+    """
+    from media_library.models import Video
+    from speeches.models import Speech
+
     if issue.pk is None:
-        return cards
-    if hasattr(issue, "featured_videos"):
-        from media_library.models import Video
-
-        for video in Video.objects.published().filter(newsletter_issues=issue):
-            cards["videos"].append(_card(video, _first_attr(video, VIDEO_DATE_FIELDS)))
-    if hasattr(issue, "featured_speeches"):
-        from speeches.models import Speech
-
-        for speech in Speech.objects.published().filter(newsletter_issues=issue):
-            cards["speeches"].append(_card(speech, _first_attr(speech, SPEECH_DATE_FIELDS)))
-    return cards
-
-
-VIDEO_DATE_FIELDS = ("date_recorded", "recorded_on", "published_at")
-SPEECH_DATE_FIELDS = ("date_delivered", "delivered_on", "published_at")
-
-
-def _first_attr(obj: Any, names: tuple[str, ...]) -> Any:
-    for name in names:
-        value = getattr(obj, name, None)
-        if value:
-            return value
-    return None
+        return {"videos": [], "speeches": []}
+    videos = (
+        Video.objects.published()
+        .filter(newsletter_issues=issue)
+        .only("title", "slug", "recorded_on", "published_at")
+    )
+    speeches = (
+        Speech.objects.published()
+        .filter(newsletter_issues=issue)
+        .order_by("-date_delivered", "-pk")
+        .only("title", "slug", "date_delivered")
+    )
+    return {
+        "videos": [_card(video, video.display_date) for video in videos],
+        "speeches": [_card(speech, speech.date_delivered) for speech in speeches],
+    }
 
 
 def _card(obj: Any, date: Any) -> dict[str, Any]:

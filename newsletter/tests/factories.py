@@ -15,7 +15,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"reader{n}@newsroom.example")
     first_name = factory.Sequence(lambda n: f"Reader{n}")
     last_name = "Example"
-    password = factory.PostGenerationMethodCall("set_password", "Correct-Horse-42!")
+    # No password: these tests log in with force_login, and hashing would only slow them.
+    password = factory.PostGenerationMethodCall("set_unusable_password")
 
     @factory.post_generation
     def _save(self, create: bool, extracted, **kwargs) -> None:

@@ -301,3 +301,48 @@ def test_resume_closes_an_issue_with_nothing_left_pending():
 
     issue.refresh_from_db()
     assert issue.status == Issue.Status.SENT
+
+
+# --- Featured items ---------------------------------------------------------------------------
+
+
+def test_published_featured_videos_and_speeches_are_cards_with_links(site_url):
+    import datetime
+
+    from media_library.models import Video
+    from speeches.tests.factories import SpeechFactory
+
+    published_video = Video.objects.create(
+        title="Ministers arrive",
+        slug="ministers-arrive",
+        status=Video.Status.PUBLISHED,
+        recorded_on=datetime.date(2025, 2, 13),
+    )
+    draft_video = Video.objects.create(title="Unreleased rushes", slug="rushes")
+    speech = SpeechFactory(published=True, title="Opening remarks", slug="opening-remarks")
+    draft_speech = SpeechFactory(title="Not yet public")
+    issue = IssueFactory()
+    issue.featured_videos.set([published_video, draft_video])
+    issue.featured_speeches.set([speech, draft_speech])
+
+    text, html = services.IssueRenderer(issue).render(user=UserFactory())
+
+    video_url = f"{site_url}{published_video.get_absolute_url()}"
+    speech_url = f"{site_url}{speech.get_absolute_url()}"
+    assert f'<a href="{video_url}"' in html and video_url in text
+    assert f'<a href="{speech_url}"' in html and speech_url in text
+    assert "13 February 2025" in html and "13 February 2025" in text
+    assert "Unreleased rushes" not in html + text
+    assert "Not yet public" not in html + text
+
+
+def test_the_demo_issue_is_loaded_once():
+    import io
+
+    from newsletter import demo
+
+    demo.load(stdout=io.StringIO())
+    demo.load(stdout=io.StringIO())
+
+    issue = Issue.objects.get()
+    assert issue.is_draft and issue.subject == demo.DEMO_SUBJECT
