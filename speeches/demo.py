@@ -16,6 +16,8 @@ from speeches.models import Speech
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
 NRC_SLUG = "nrc-defence-ministers-informal-session-opening-remarks"
+# The footage of the same remarks in the media library's demo content, when it is loaded.
+NRC_VIDEO_SLUG = "nato-russia-council-defence-ministers-opening-remarks"
 
 
 def nrc_opening_remarks() -> str:
@@ -41,4 +43,9 @@ def load(*, stdout: TextIO) -> None:
             "published_at": timezone.now(),
         },
     )
+    if not speech.related_videos.exists():
+        # Only while none is linked, so a second load never undoes an editor's choice.
+        from media_library.models import Video
+
+        speech.related_videos.add(*Video.objects.filter(slug=NRC_VIDEO_SLUG))
     stdout.write(f"speeches: {'created' if created else 'kept'} “{speech.title}”\n")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
 
@@ -48,7 +49,9 @@ def test_demo_load_is_idempotent():
     assert Speech.objects.values().get() == before
 
 
-def test_load_demo_command_loads_the_speech():
+def test_load_demo_command_loads_the_speech_and_links_the_footage_of_it():
     call_command("load_demo", stdout=io.StringIO())
 
-    assert Speech.objects.published().filter(slug=demo.NRC_SLUG).exists()
+    speech = Speech.objects.published().get(slug=demo.NRC_SLUG)
+    if importlib.util.find_spec("media_library.demo") is not None:
+        assert [video.slug for video in speech.related_videos.all()] == [demo.NRC_VIDEO_SLUG]

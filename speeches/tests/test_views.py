@@ -279,3 +279,13 @@ def test_detail_query_count_does_not_grow_with_translations_and_videos(
         response = client.get(speech.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["speech"].public_translations) == translations
+
+
+def test_pages_speak_french_to_a_french_browser(client):
+    speech = SpeechFactory(published=True)
+
+    listing = client.get(LIST_URL, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    detail = client.get(speech.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert "Discours et transcriptions, les plus récents" in listing
+    assert "Orateur" in detail
