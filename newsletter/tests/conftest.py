@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from newsletter.tests.backends import Behaviour
@@ -36,3 +38,31 @@ def exclusive_workers(start_celery_worker):
     yield start_celery_worker
     if others:
         app.control.add_consumer("email", destination=others, reply=True, timeout=2)
+
+
+@pytest.fixture
+def make_subscribers():
+    """Create `n` active subscribers; returns their subscriptions."""
+    from newsletter.tests.factories import SubscriptionFactory
+
+    return lambda n: SubscriptionFactory.create_batch(n)
+
+
+@pytest.fixture
+def wait_until_sent(wait):
+    """Wait for an issue to finish sending; returns it."""
+    from newsletter.models import Issue
+
+    def _wait(issue_id: int, timeout: float = 45) -> Issue:
+        wait(
+            lambda: Issue.objects.get(pk=issue_id).status == Issue.Status.SENT,
+            timeout=timeout,
+            message=f"issue {issue_id} did not finish sending within {timeout}s",
+        )
+        return Issue.objects.get(pk=issue_id)
+
+    return _wait
+
+
+def received_per_address(smtp_server) -> Counter[str]:
+    return Counter(address for message in smtp_server.messages for address in message.rcpt_tos)
