@@ -77,6 +77,18 @@ def _open(path: str | Path) -> av.container.InputContainer:
         ) from exc
 
 
+# Demuxers of still pictures: FFmpeg reads them as one-frame "videos".
+_IMAGE_FORMATS = {"image2", "gif", "apng", "webp", "tiff", "bmp", "png", "jpeg"}
+
+
+def _video_stream(container):
+    """The first real video stream; cover art in audio files does not count."""
+    for stream in container.streams.video:
+        if not stream.disposition & av.stream.Disposition.attached_pic:
+            return stream
+    return None
+
+
 def _reason(exc: av.error.FFmpegError) -> str:
     return getattr(exc, "strerror", None) or str(exc)
 
@@ -97,9 +109,12 @@ def probe(path: str | Path, *, check_complete: bool = True) -> ProbeResult:
     """
     file_size = Path(path).stat().st_size
     with _open(path) as container:
-        if not container.streams.video:
+        names = set(container.format.name.split(","))
+        if names & _IMAGE_FORMATS or any(name.endswith("_pipe") for name in names):
+            raise IngestError(_("This is a still image, not a video."))
+        video = _video_stream(container)
+        if video is None:
             raise IngestError(_("The file has no video stream."))
-        video = container.streams.video[0]
         video_context = video.codec_context
         if not video_context.width or not video_context.height:
             raise IngestError(_("The video stream has no picture size: the file is damaged."))
@@ -186,9 +201,9 @@ def _scaled_size(width: int, height: int, *, max_width: int = 0, max_height: int
 def make_thumbnail(path: str | Path, *, width: int = THUMBNAIL_WIDTH) -> bytes:
     """A JPEG of a picture about a tenth of the way in (past the slate), at most 2 s in."""
     with _open(path) as container:
-        if not container.streams.video:
+        stream = _video_stream(container)
+        if stream is None:
             raise IngestError(_("The file has no video stream."))
-        stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         duration = container.duration / av.time_base if container.duration else 0
         target = min(duration * 0.1, 2.0)
@@ -224,9 +239,9 @@ def make_preview(
 ) -> None:
     """A small H.264/AAC MP4 (moov first, so the player starts at once) for the web page."""
     with _open(source) as container:
-        if not container.streams.video:
+        in_video = _video_stream(container)
+        if in_video is None:
             raise IngestError(_("The file has no video stream."))
-        in_video = container.streams.video[0]
         in_video.thread_type = "AUTO"
         in_audio = container.streams.audio[0] if container.streams.audio else None
         rate = in_video.average_rate or in_video.guessed_rate or Fraction(25)

@@ -1,0 +1,207 @@
+"""Fixtures of the media library tests: generated clips, accounts, nginx and an S3 server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from media_library.synth import make_clip
+from media_library.tests.factories import UserFactory
+from portal.testing.services import free_port, require_executable, wait_for_port
+
+HERE = Path(__file__).resolve().parent
+
+
+# --- Files -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def clip_folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("clips")
+
+
+@pytest.fixture(scope="session")
+def small_clip(clip_folder: Path) -> Path:
+    """A real 2-second 320×180 H.264/AAC MP4, made once per session."""  # noqa: RUF002
+    return make_clip(clip_folder / "bars.mp4", width=320, height=180, seconds=2, tone_hz=440)
+
+
+@pytest.fixture
+def clip(small_clip: Path, tmp_path: Path) -> Path:
+    """A private copy of the small clip, which a test may damage or move."""
+    copy = tmp_path / "clip.mp4"
+    shutil.copyfile(small_clip, copy)
+    return copy
+
+
+# --- Accounts ----------------------------------------------------------------------------------
+
+PASSWORD = "Correct-Horse-42!"
+
+
+@pytest.fixture
+def verified_user(db):
+    return UserFactory(verified=True)
+
+
+@pytest.fixture
+def unverified_user(db):
+    return UserFactory(verified=False)
+
+
+@pytest.fixture
+def verified_client(client, verified_user):
+    client.force_login(verified_user)
+    return client
+
+
+# --- nginx -------------------------------------------------------------------------------------
+
+NGINX_CONF = """
+daemon off;
+master_process off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    access_log {prefix}/access.log;
+    client_body_temp_path {prefix}/client_body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    types {{ video/mp4 mp4; video/quicktime mov; }}
+    default_type application/octet-stream;
+    sendfile on;
+    server {{
+        listen 127.0.0.1:{port};
+        # The same internal location as deploy/nginx/portal.conf.
+        location /protected/ {{
+            internal;
+            alias {private_root}/;
+        }}
+        location / {{
+            proxy_pass {upstream};
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }}
+    }}
+}}
+"""
+
+
+@dataclass
+class Nginx:
+    url: str
+    process: subprocess.Popen
+    prefix: Path
+
+    def log(self) -> str:
+        path = self.prefix / "error.log"
+        return path.read_text() if path.exists() else ""
+
+
+@pytest.fixture
+def nginx(live_server, settings, tmp_path: Path) -> Iterator[Nginx]:
+    """nginx in front of the live server, serving X-Accel-Redirect from the private media."""
+    binary = require_executable("nginx", hint="apt-get install -y nginx")
+    prefix = tmp_path / "nginx"
+    prefix.mkdir()
+    private_root = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
+    private_root.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    conf = prefix / "nginx.conf"
+    conf.write_text(
+        NGINX_CONF.format(
+            prefix=prefix, port=port, private_root=private_root, upstream=live_server.url
+        )
+    )
+    process = subprocess.Popen(
+        [binary, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    if not wait_for_port(port, timeout=10):
+        process.kill()
+        pytest.fail(
+            f"nginx did not start: {process.stderr.read().decode() if process.stderr else ''}"
+        )
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.DOWNLOAD_ACCEL_REDIRECT_PREFIX = "/protected/"
+    yield Nginx(url=f"http://127.0.0.1:{port}", process=process, prefix=prefix)
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+# --- S3 ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory) -> Iterator[str]:
+    """moto's S3 server (with real S3's presigned-URL checks) in a subprocess."""
+    port = free_port()
+    log = (tmp_path_factory.mktemp("s3") / "s3.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "s3_server.py"), str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONPATH": str(HERE.parent.parent)},
+    )
+    if not wait_for_port(port, timeout=30):
+        process.kill()
+        pytest.fail("the S3 test server (moto) did not start")
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture
+def s3_storage(s3_endpoint: str, settings) -> str:
+    """Both storages on a fresh bucket of the S3 server, as MEDIA_STORAGE=s3 configures them."""
+    import boto3
+
+    from media_library.tests.s3_server import ACCESS_KEY, REGION, SECRET_KEY
+
+    bucket = f"portal-{uuid.uuid4().hex[:12]}"
+    boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+    ).create_bucket(Bucket=bucket)
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": s3_endpoint,
+        "region_name": REGION,
+        "access_key": ACCESS_KEY,
+        "secret_key": SECRET_KEY,
+        "addressing_style": "path",
+        "signature_version": "s3v4",
+        "default_acl": None,
+        "file_overwrite": False,
+        "querystring_auth": True,
+        "querystring_expire": settings.DOWNLOAD_URL_EXPIRY_SECONDS,
+    }
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+        "public": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**options, "location": "public"},
+        },
+    }
+    settings.MEDIA_STORAGE = "s3"
+    return bucket

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import hashlib
+
+import factory
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+
+from accounts.models import User
+from media_library.models import Category, Download, Event, Language, Rendition, Tag, Video
+
+# A recognisable byte pattern: range tests compare slices of it.
+RENDITION_BYTES = bytes(range(256)) * 40
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"journalist{n}@example.org")
+    first_name = "Jo"
+    last_name = "Reporter"
+    password = factory.django.Password("Correct-Horse-42!")
+
+    @factory.post_generation
+    def verified(self, create: bool, extracted: bool | None, **kwargs) -> None:
+        if create:
+            EmailAddress.objects.create(
+                user=self, email=self.email, verified=bool(extracted), primary=True
+            )
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Event
+
+    name = factory.Sequence(lambda n: f"Summit {n}")
+    slug = factory.Sequence(lambda n: f"summit-{n}")
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"tag {n}")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+
+
+class LanguageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Language
+        django_get_or_create = ["code"]
+
+    code = "en"
+    name = "English"
+
+
+class VideoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Video
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Press conference number {n}")
+    slug = factory.Sequence(lambda n: f"video-{n}")
+    summary = "Remarks to the press."
+    shot_list = "00:00:00 Wide shot of the room\n00:00:05 Close-up of the speaker"
+    category = factory.SubFactory(CategoryFactory)
+    status = Video.Status.PUBLISHED
+    published_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(hours=1))
+    duration_seconds = 75.0
+
+    @factory.post_generation
+    def tags(self, create: bool, extracted, **kwargs) -> None:
+        if create and extracted:
+            self.tags.set(extracted)
+
+
+class RenditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rendition
+
+    video = factory.SubFactory(VideoFactory)
+    label = "HD 1080p H.264"
+    file = factory.django.FileField(filename="master.mp4", data=RENDITION_BYTES)
+    original_filename = "master.mp4"
+    status = Rendition.Status.READY
+    container = "mp4"
+    video_codec = "h264"
+    audio_codec = "aac"
+    width = 1920
+    height = 1080
+    frame_rate = 25
+    bitrate = 8_000_000
+    audio_channels = 2
+    audio_sample_rate = 48000
+    duration_seconds = 75.0
+    file_size = len(RENDITION_BYTES)
+    checksum_sha256 = hashlib.sha256(RENDITION_BYTES).hexdigest()
+
+
+class DownloadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Download
+
+    user = factory.SubFactory(UserFactory, verified=True)
+    rendition = factory.SubFactory(RenditionFactory)

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from media_library.models import Download, Video, format_duration, parse_shot_list
+from media_library.tests.factories import DownloadFactory, RenditionFactory, VideoFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_published_shows_published_and_due_scheduled_videos_only():
+    now = timezone.now()
+    live = VideoFactory(status=Video.Status.PUBLISHED, published_at=now - timedelta(minutes=1))
+    undated = VideoFactory(status=Video.Status.PUBLISHED, published_at=None)
+    due = VideoFactory(status=Video.Status.SCHEDULED, published_at=now - timedelta(seconds=5))
+    VideoFactory(status=Video.Status.SCHEDULED, published_at=now + timedelta(days=1))
+    VideoFactory(status=Video.Status.PUBLISHED, published_at=now + timedelta(days=1))
+    VideoFactory(status=Video.Status.DRAFT, published_at=now - timedelta(days=1))
+
+    assert set(Video.objects.published()) == {live, undated, due}
+    assert {v for v in Video.objects.all() if v.is_public()} == {live, undated, due}
+
+
+def test_staff_see_every_video_and_the_public_only_published_ones(admin_user, django_user_model):
+    draft = VideoFactory(status=Video.Status.DRAFT)
+    public = VideoFactory()
+    assert set(Video.objects.visible_to(admin_user)) == {draft, public}
+    assert set(Video.objects.visible_to(django_user_model(email="x@example.org"))) == {public}
+
+
+def test_a_scheduled_video_needs_a_publication_time():
+    video = VideoFactory.build(status=Video.Status.SCHEDULED, published_at=None)
+    with pytest.raises(ValidationError) as error:
+        video.clean()
+    assert "published_at" in error.value.message_dict
+
+
+def test_shot_list_lines_are_split_into_timecode_and_description():
+    shots = parse_shot_list(
+        "00:00:05 Wide shot of the hall\n\n[00:01:10:12] - Close-up\nUntimed cutaway\n"
+    )
+    assert [(s.timecode, s.description) for s in shots] == [
+        ("00:00:05", "Wide shot of the hall"),
+        ("00:01:10:12", "Close-up"),
+        ("", "Untimed cutaway"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"), [(None, ""), (4.0, "0:04"), (75.4, "1:15"), (3725, "1:02:05")]
+)
+def test_durations_are_shown_as_clock_time(seconds, shown):
+    assert format_duration(seconds) == shown
+
+
+def test_download_filename_comes_from_the_title_and_label_not_the_stored_path():
+    rendition = RenditionFactory(
+        video__title="Press conference: Defence Ministers (Brussels)",
+        label="HD 1080p H.264 MP4",
+        original_filename="../../etc/passwd.mp4",
+    )
+    assert rendition.download_filename() == (
+        "press-conference-defence-ministers-brussels-hd-1080p-h264.mp4"
+    )
+
+
+def test_rendition_displays_resolution_frame_rate_and_bitrate():
+    rendition = RenditionFactory.build(
+        width=1920, height=1080, frame_rate=Decimal("29.970"), bitrate=12_500_000
+    )
+    assert rendition.resolution == "1920×1080"  # noqa: RUF001
+    assert rendition.frame_rate_display == "29.97"
+    assert rendition.bitrate_display == "12.5 Mbit/s"
+
+
+def test_downloads_for_a_user_are_newest_first_and_only_theirs(django_assert_num_queries):
+    mine_old = DownloadFactory(created_at=timezone.now() - timedelta(days=2))
+    mine_new = DownloadFactory(user=mine_old.user)
+    DownloadFactory()
+    with django_assert_num_queries(1):
+        downloads = list(Download.objects.for_user(mine_old.user))
+        titles = [d.rendition.video.title for d in downloads]
+    assert downloads == [mine_new, mine_old]
+    assert len(titles) == 2
