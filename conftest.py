@@ -189,12 +189,18 @@ class CeleryWorkerProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        try:
+            self._wait_until_ready(app, timeout)
+        except BaseException:
+            self.kill()
+            raise
+
+    def _wait_until_ready(self, app, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"celery worker exited:\n{self.log_path.read_text()[-4000:]}")
-            replies = app.control.ping(destination=[self._hostname()], timeout=0.5)
-            if replies:
+            if app.control.ping(destination=[self._hostname()], timeout=0.5):
                 return
         raise RuntimeError(f"celery worker did not answer:\n{self.log_path.read_text()[-4000:]}")
 

@@ -73,7 +73,9 @@ def test_forgotten_password_is_reset_by_code_and_the_user_returns_to_the_page_to
         {"login": user.email, "password": NEW_PASSWORD, "next": "/videos/summit/"},
     )
     assert response.url == "/videos/summit/"
-    assert Client().post(LOGIN, {"login": user.email, "password": DEFAULT_PASSWORD}).status_code == 200
+    assert (
+        Client().post(LOGIN, {"login": user.email, "password": DEFAULT_PASSWORD}).status_code == 200
+    )
 
 
 def test_reset_with_an_unknown_email_looks_exactly_like_a_known_one(client, submit, user):

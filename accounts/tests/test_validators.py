@@ -22,9 +22,7 @@ from accounts.validators import PortalPasswordValidator
         ("NoSymbolsAtAll42", "password_no_symbol", "a symbol"),
     ],
 )
-def test_each_clause_of_the_password_rule_is_rejected_with_its_own_message(
-    password, code, message
-):
+def test_each_clause_of_the_password_rule_is_rejected_with_its_own_message(password, code, message):
     with pytest.raises(ValidationError) as excinfo:
         PortalPasswordValidator().validate(password)
 
@@ -37,7 +35,10 @@ def test_a_password_breaking_several_clauses_lists_every_problem():
         PortalPasswordValidator().validate("abc")
 
     assert {e.code for e in excinfo.value.error_list} == {
-        "password_too_short", "password_no_upper", "password_no_digit", "password_no_symbol",
+        "password_too_short",
+        "password_no_upper",
+        "password_no_digit",
+        "password_no_symbol",
     }
 
 

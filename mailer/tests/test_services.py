@@ -65,7 +65,9 @@ def test_a_broker_that_is_down_leaves_the_email_waiting_and_the_sweep_sends_it(
 
 def test_the_sweep_leaves_fresh_emails_to_their_own_task(mailoutbox):
     email = OutboundEmail.objects.create(
-        to=["a@example.org"], subject="s", from_email="f@example.org",
+        to=["a@example.org"],
+        subject="s",
+        from_email="f@example.org",
         encrypted_payload=crypto.seal({"text": "t", "html": None, "headers": {}}),
     )
 
@@ -78,7 +80,9 @@ def test_the_sweep_leaves_fresh_emails_to_their_own_task(mailoutbox):
 
 def test_an_email_is_never_sent_twice(mailoutbox):
     email = OutboundEmail.objects.create(
-        to=["a@example.org"], subject="s", from_email="f@example.org",
+        to=["a@example.org"],
+        subject="s",
+        from_email="f@example.org",
         encrypted_payload=crypto.seal({"text": "t", "html": None, "headers": {}}),
     )
 
@@ -89,7 +93,9 @@ def test_an_email_is_never_sent_twice(mailoutbox):
 
 def test_an_email_sealed_with_another_secret_key_fails_with_a_clear_error(settings):
     email = OutboundEmail.objects.create(
-        to=["a@example.org"], subject="s", from_email="f@example.org",
+        to=["a@example.org"],
+        subject="s",
+        from_email="f@example.org",
         encrypted_payload=crypto.seal({"text": "t", "html": None, "headers": {}}),
     )
     settings.SECRET_KEY = "rotated-secret-key"
@@ -102,7 +108,9 @@ def test_an_email_sealed_with_another_secret_key_fails_with_a_clear_error(settin
 @pytest.mark.integration
 def test_a_mail_server_that_is_down_delays_the_email_and_loses_nothing(smtp):
     email = OutboundEmail.objects.create(
-        to=["reader@example.org"], subject="Outage", from_email="f@example.org",
+        to=["reader@example.org"],
+        subject="Outage",
+        from_email="f@example.org",
         encrypted_payload=crypto.seal({"text": "still here", "html": None, "headers": {}}),
     )
     smtp.stop()
@@ -128,7 +136,9 @@ def test_a_mail_server_that_is_down_delays_the_email_and_loses_nothing(smtp):
 def test_a_temporary_smtp_refusal_is_retried_and_a_permanent_one_fails_the_email(smtp):
     def make(to: str) -> OutboundEmail:
         return OutboundEmail.objects.create(
-            to=[to], subject="s", from_email="f@example.org",
+            to=[to],
+            subject="s",
+            from_email="f@example.org",
             encrypted_payload=crypto.seal({"text": "t", "html": None, "headers": {}}),
         )
 

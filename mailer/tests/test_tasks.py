@@ -13,7 +13,9 @@ pytestmark = pytest.mark.integration
 
 def make_email(to: str, text: str) -> OutboundEmail:
     return OutboundEmail.objects.create(
-        to=[to], subject="Through the worker", from_email="portal@example.org",
+        to=[to],
+        subject="Through the worker",
+        from_email="portal@example.org",
         encrypted_payload=crypto.seal({"text": text, "html": "<p>html</p>", "headers": {}}),
     )
 
@@ -41,7 +43,7 @@ def test_the_outbox_sweep_runs_on_the_worker(celery_worker, smtp, settings):
 
     counts = sweep_outbox_task.delay().get(timeout=30)
 
-    assert counts["sent"] >= 1
+    assert counts["sent"] >= 1, counts
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.SENT
     assert len(smtp.messages_to("sweep@example.org")) == 1

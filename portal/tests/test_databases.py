@@ -30,8 +30,12 @@ print(json.dumps({
 
 def manage(*args: str, env: dict[str, str]) -> str:
     result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env,
-        capture_output=True, text=True, timeout=300,
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}"
     return result.stdout
@@ -40,7 +44,9 @@ def manage(*args: str, env: dict[str, str]) -> str:
 def postgres_server_url() -> str:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        service_unavailable("needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal")
+        service_unavailable(
+            "needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal"
+        )
     return url.rsplit("/", 1)[0]
 
 

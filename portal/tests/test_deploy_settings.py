@@ -24,7 +24,10 @@ PRODUCTION_ENV = {
 def test_manage_check_deploy_is_clean_with_production_environment_variables():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR, env={**os.environ, **PRODUCTION_ENV}, capture_output=True, text=True,
+        cwd=BASE_DIR,
+        env={**os.environ, **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 
@@ -40,12 +43,20 @@ def test_production_settings_use_secure_cookies_and_a_real_cache():
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-v", "0", "-c", probe],
-        cwd=BASE_DIR, env={**os.environ, **PRODUCTION_ENV}, capture_output=True, text=True,
+        cwd=BASE_DIR,
+        env={**os.environ, **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "False", "True", "__Host-sessionid", "__Host-csrftoken",
-        "portal.cache.ResilientRedisCache", "False", "smtp.example.org",
+        "False",
+        "True",
+        "__Host-sessionid",
+        "__Host-csrftoken",
+        "portal.cache.ResilientRedisCache",
+        "False",
+        "smtp.example.org",
     ]

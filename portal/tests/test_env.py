@@ -13,10 +13,19 @@ def test_no_email_url_prints_email_to_the_console():
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("smtp://mail.example:2525", {"EMAIL_HOST": "mail.example", "EMAIL_PORT": 2525,
-                                     "EMAIL_USE_TLS": False, "EMAIL_USE_SSL": False}),
-        ("smtp+tls://user%40corp:p%2Fss@mail.example:587",
-         {"EMAIL_HOST_USER": "user@corp", "EMAIL_HOST_PASSWORD": "p/ss", "EMAIL_USE_TLS": True}),
+        (
+            "smtp://mail.example:2525",
+            {
+                "EMAIL_HOST": "mail.example",
+                "EMAIL_PORT": 2525,
+                "EMAIL_USE_TLS": False,
+                "EMAIL_USE_SSL": False,
+            },
+        ),
+        (
+            "smtp+tls://user%40corp:p%2Fss@mail.example:587",
+            {"EMAIL_HOST_USER": "user@corp", "EMAIL_HOST_PASSWORD": "p/ss", "EMAIL_USE_TLS": True},
+        ),
         ("smtp+ssl://u:p@mail.example", {"EMAIL_PORT": 465, "EMAIL_USE_SSL": True}),
         ("smtp://mail.example?timeout=3", {"EMAIL_TIMEOUT": 3, "EMAIL_PORT": 25}),
     ],

@@ -12,8 +12,13 @@ def test_home_page_shows_the_portal_and_its_navigation(client):
     assert response.status_code == 200
     page = response.content.decode()
     assert "Access broadcast-quality video content free of charge" in page
-    for link in (reverse("media_library:video_list"), reverse("speeches:speech_list"),
-                 reverse("account_login"), reverse("account_signup"), reverse("terms")):
+    for link in (
+        reverse("media_library:video_list"),
+        reverse("speeches:speech_list"),
+        reverse("account_login"),
+        reverse("account_signup"),
+        reverse("terms"),
+    ):
         assert f'href="{link}' in page
     assert 'class="skip-link"' in page
 
@@ -64,4 +69,4 @@ def test_language_switch_to_french_keeps_the_user_on_the_same_page(client):
 
     assert response.status_code == 302
     assert response.url == "/speeches/"
-    assert client.get("/speeches/").content.decode().startswith("<!DOCTYPE html>\n<html lang=\"fr\">")
+    assert client.get("/speeches/").content.decode().startswith('<!DOCTYPE html>\n<html lang="fr">')
