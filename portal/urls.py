@@ -2,10 +2,14 @@ import re
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 
 from portal import views
+from speeches.sitemaps import SpeechSitemap
+
+SITEMAPS = {"speeches": SpeechSitemap}
 
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"
@@ -21,6 +25,12 @@ urlpatterns = [
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
+    ),
+    path(
+        "sitemap.xml",
+        sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),

@@ -8,9 +8,22 @@ from django.views.decorators.http import require_GET
 
 from portal import health
 
+HOME_VIDEOS = 6
+HOME_SPEECHES = 5
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {})
+    from media_library.models import Video
+    from speeches.models import Speech
+
+    return render(
+        request,
+        "home.html",
+        {
+            "latest_videos": Video.objects.published().for_cards()[:HOME_VIDEOS],
+            "latest_speeches": Speech.objects.published().newest_first()[:HOME_SPEECHES],
+        },
+    )
 
 
 @never_cache

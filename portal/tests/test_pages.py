@@ -70,3 +70,37 @@ def test_language_switch_to_french_keeps_the_user_on_the_same_page(client):
     assert response.status_code == 302
     assert response.url == "/speeches/"
     assert client.get("/speeches/").content.decode().startswith('<!DOCTYPE html>\n<html lang="fr">')
+
+
+def test_home_page_lists_the_newest_published_videos_and_speeches_in_fixed_queries(
+    client, django_assert_num_queries
+):
+    from media_library.tests.factories import VideoFactory
+    from speeches.tests.factories import SpeechFactory
+
+    VideoFactory.create_batch(3, title="Summit arrivals")
+    VideoFactory(title="Unreleased footage", status="draft", published_at=None)
+    SpeechFactory.create_batch(2, title="Opening remarks", published=True)
+    SpeechFactory(title="Draft remarks")
+    client.get("/")  # warm the per-process caches (site, content types)
+
+    with django_assert_num_queries(2):
+        page = client.get("/").content.decode()
+
+    assert page.count("Summit arrivals") == 3
+    assert page.count("Opening remarks") == 2
+    assert "Draft remarks" not in page
+    assert "Unreleased footage" not in page
+
+
+def test_sitemap_lists_published_speeches(client):
+    from speeches.tests.factories import SpeechFactory
+
+    speech = SpeechFactory(title="Published one", published=True)
+    draft = SpeechFactory(title="Draft one")
+
+    response = client.get("/sitemap.xml")
+
+    assert response.status_code == 200
+    assert speech.get_absolute_url() in response.content.decode()
+    assert draft.get_absolute_url() not in response.content.decode()
