@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from media_library import views
+from media_library.models import Rendition, Video
+from media_library.tests.factories import (
+    CategoryFactory,
+    EventFactory,
+    LanguageFactory,
+    RenditionFactory,
+    TagFactory,
+    VideoFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = reverse("media_library:video_list")
+
+
+def titles(response) -> list[str]:
+    return [video.title for video in response.context["videos"]]
+
+
+def test_catalogue_lists_published_videos_newest_first_as_cards(client):
+    old = VideoFactory(title="Older", published_at=timezone.now() - timedelta(days=3))
+    new = VideoFactory(title="Newer", published_at=timezone.now() - timedelta(hours=1))
+    VideoFactory(title="Draft", status=Video.Status.DRAFT)
+    VideoFactory(
+        title="Tomorrow",
+        status=Video.Status.SCHEDULED,
+        published_at=timezone.now() + timedelta(days=1),
+    )
+    response = client.get(LIST_URL)
+    assert response.status_code == 200
+    assert titles(response) == [new.title, old.title]
+    html = response.content.decode()
+    assert new.get_absolute_url() in html
+    assert "1:15" in html  # duration
+    assert new.category.name in html
+    assert "Draft" not in html and "Tomorrow" not in html
+
+
+def test_catalogue_search_matches_shot_list_words_and_puts_title_hits_first(client):
+    in_shots = VideoFactory(
+        title="Arrivals", shot_list="00:00:01 Frigate in the harbour", published_at=timezone.now()
+    )
+    in_title = VideoFactory(
+        title="Frigate exercise", published_at=timezone.now() - timedelta(days=5)
+    )
+    VideoFactory(title="Podium")
+    response = client.get(LIST_URL, {"q": "frigate"})
+    assert titles(response) == [in_title.title, in_shots.title]
+
+
+def test_catalogue_filters_by_category_event_language_country_dates_and_resolution(client):
+    press = CategoryFactory(name="Press conference", slug="press-conference")
+    summit = EventFactory(slug="summit-2025")
+    french = LanguageFactory(code="fr", name="French")
+    match = VideoFactory(
+        title="Match", category=press, event=summit, country="BE", recorded_on=date(2025, 6, 5)
+    )
+    match.languages.add(french)
+    RenditionFactory(video=match, height=2160, width=3840)
+    other = VideoFactory(title="Other", country="FR", recorded_on=date(2024, 1, 1))
+    RenditionFactory(video=other, height=720, width=1280)
+    for params in [
+        {"category": "press-conference"},
+        {"event": "summit-2025"},
+        {"language": "fr"},
+        {"country": "BE"},
+        {"date_from": "2025-01-01", "date_to": "2025-12-31"},
+        {"min_height": "2160"},
+    ]:
+        assert titles(client.get(LIST_URL, params)) == ["Match"], params
+    assert sorted(titles(client.get(LIST_URL, {"min_height": "720"}))) == ["Match", "Other"]
+
+
+def test_failed_renditions_do_not_count_for_the_resolution_filter(client):
+    video = VideoFactory()
+    RenditionFactory(video=video, height=2160, status=Rendition.Status.FAILED)
+    assert titles(client.get(LIST_URL, {"min_height": "1080"})) == []
+
+
+def test_an_inverted_date_range_is_explained(client):
+    response = client.get(LIST_URL, {"date_from": "2025-02-01", "date_to": "2025-01-01"})
+    assert response.status_code == 200
+    assert "The end date must not be before the start date." in response.content.decode()
+
+
+def test_catalogue_sorts_by_title(client):
+    VideoFactory(title="Bravo")
+    VideoFactory(title="Alpha")
+    assert titles(client.get(LIST_URL, {"sort": "title"})) == ["Alpha", "Bravo"]
+
+
+def test_catalogue_paginates_and_keeps_the_filters_in_page_links(client, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for n in range(5):
+        VideoFactory(title=f"Summit {n}")
+    response = client.get(LIST_URL, {"q": "summit", "page": 2})
+    assert len(response.context["videos"]) == 2
+    html = response.content.decode()
+    assert "q=summit&amp;page=3" in html and "q=summit&amp;page=1" in html
+    assert client.get(LIST_URL, {"page": 99}).context["page"].number == 3
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_catalogue_query_count_does_not_grow_with_the_videos_shown(
+    client, django_assert_num_queries, count
+):
+    for _n in range(count):
+        video = VideoFactory(tags=[TagFactory(name="summit")], country="BE")
+        RenditionFactory(video=video)
+    # count + page + categories + events + languages + countries
+    with django_assert_num_queries(6):
+        response = client.get(LIST_URL, {"q": "conference", "min_height": "720"})
+    assert len(response.context["videos"]) == min(count, views.PAGE_SIZE)
+
+
+@pytest.mark.parametrize("renditions", [1, 4])
+def test_video_page_query_count_does_not_grow_with_renditions_or_tags(
+    verified_client, django_assert_num_queries, renditions
+):
+    video = VideoFactory(tags=[TagFactory(name=f"t{n}") for n in range(renditions)])
+    RenditionFactory.create_batch(renditions, video=video)
+    VideoFactory.create_batch(renditions, category=video.category)
+    # session + user + video + renditions + tags + languages + related videos
+    # + related speeches + verified email
+    with django_assert_num_queries(9):
+        response = verified_client.get(video.get_absolute_url())
+    assert len(response.context["renditions"]) == renditions
+
+
+def test_video_page_shows_player_metadata_shot_list_terms_and_renditions(client):
+    video = VideoFactory(
+        title="Opening remarks",
+        summary="The Secretary General opens the session.",
+        shot_list="00:00:05 Wide shot of the council table",
+        usage_terms="Free for editorial use.",
+        credits="NATO",
+        location="Brussels",
+        country="BE",
+        thumbnail="thumbnails/opening.jpg",
+        preview="previews/opening.mp4",
+        event=EventFactory(name="Defence Ministers"),
+    )
+    video.tags.add(TagFactory(name="council"))
+    video.languages.add(LanguageFactory())
+    RenditionFactory(video=video, label="HD 1080p", file_size=1_500_000_000)
+    RenditionFactory(video=video, label="Failed one", status=Rendition.Status.FAILED)
+    html = client.get(video.get_absolute_url()).content.decode()
+    assert '<video controls preload="metadata"' in html
+    assert "/media/public/previews/opening.mp4" in html
+    assert 'poster="/media/public/thumbnails/opening.jpg"' in html
+    for text in [
+        "The Secretary General opens the session.",
+        "00:00:05",
+        "Wide shot of the council table",
+        "Free for editorial use.",
+        "Brussels",
+        "Belgium",
+        "Defence Ministers",
+        "council",
+        "English",
+        "HD 1080p",
+        "1.4\xa0GB",
+        "1920\u00d71080",
+        "H264",
+        "2 channels",
+    ]:
+        assert text in html, text
+    assert "Failed one" not in html
+    assert "Log in" in html
+
+
+def test_drafts_and_future_videos_are_404_to_the_public_and_previewable_by_staff(
+    client, admin_client
+):
+    draft = VideoFactory(status=Video.Status.DRAFT)
+    future = VideoFactory(
+        status=Video.Status.SCHEDULED, published_at=timezone.now() + timedelta(days=1)
+    )
+    for video in (draft, future):
+        assert client.get(video.get_absolute_url()).status_code == 404
+        response = admin_client.get(video.get_absolute_url())
+        assert response.status_code == 200
+        assert "Editor preview" in response.content.decode()
+
+
+def test_unknown_slug_is_404(client):
+    assert client.get(reverse("media_library:video_detail", args=["nope"])).status_code == 404
+
+
+def test_related_speeches_shows_only_published_ones(client):
+    if not hasattr(Video, "related_speeches"):
+        pytest.skip("the speeches app has no related videos yet")
+    from speeches.models import Speech
+    from speeches.tests.factories import SpeechFactory
+
+    video = VideoFactory()
+    public = SpeechFactory(title="Public remarks", status=Speech.Status.PUBLISHED)
+    draft = SpeechFactory(title="Draft remarks", status=Speech.Status.DRAFT)
+    public.related_videos.add(video)
+    draft.related_videos.add(video)
+    html = client.get(video.get_absolute_url()).content.decode()
+    assert "Related speeches" in html
+    assert "Public remarks" in html and public.get_absolute_url() in html
+    assert "Draft remarks" not in html
+
+
+def test_cards_template_renders_for_other_apps(client):
+    from django.template.loader import render_to_string
+
+    video = VideoFactory(title="Card title", thumbnail="thumbnails/c.jpg")
+    html = render_to_string("media_library/_video_cards.html", {"videos": [video]})
+    assert "Card title" in html and "/media/public/thumbnails/c.jpg" in html
+    assert 'alt=""' in html
