@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from media_library.models import Rendition, Video
+from media_library.tests.factories import RenditionFactory, VideoFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def video_form(**overrides) -> dict:
+    data = {
+        "title": "Summit arrivals",
+        "slug": "summit-arrivals",
+        "summary": "",
+        "shot_list": "00:00:01 Leaders arrive",
+        "recorded_on": "",
+        "location": "",
+        "country": "",
+        "credits": "",
+        "usage_terms": "",
+        "status": Video.Status.DRAFT,
+        "published_at_0": "",
+        "published_at_1": "",
+        "renditions-TOTAL_FORMS": "1",
+        "renditions-INITIAL_FORMS": "0",
+        "renditions-MIN_NUM_FORMS": "0",
+        "renditions-MAX_NUM_FORMS": "1000",
+        "renditions-0-label": "",
+        "renditions-0-position": "0",
+        "renditions-0-make_preview": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_editor_attaches_a_file_in_the_admin_and_it_is_ingested(admin_client, clip, run_on_commit):
+    upload = SimpleUploadedFile("arrivals.mp4", clip.read_bytes(), content_type="video/mp4")
+    with run_on_commit():
+        response = admin_client.post(
+            reverse("admin:media_library_video_add"), video_form(**{"renditions-0-file": upload})
+        )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    video = Video.objects.get(slug="summit-arrivals")
+    rendition = video.renditions.get()
+    assert rendition.status == Rendition.Status.READY, rendition.error
+    assert rendition.original_filename == "arrivals.mp4"
+    assert (rendition.width, rendition.height) == (320, 180)
+    video.refresh_from_db()
+    assert video.thumbnail and video.preview
+
+    page = admin_client.get(reverse("admin:media_library_video_change", args=[video.pk]))
+    html = page.content.decode()
+    assert "ingest-state--ready" in html and "320×180" in html  # noqa: RUF001
+
+
+def test_an_empty_upload_is_refused_in_the_form_and_nothing_is_stored(admin_client):
+    upload = SimpleUploadedFile("empty.mp4", b"", content_type="video/mp4")
+    response = admin_client.post(
+        reverse("admin:media_library_video_add"), video_form(**{"renditions-0-file": upload})
+    )
+    assert response.status_code == 200
+    assert not Video.objects.exists() and not Rendition.objects.exists()
+
+
+def test_an_oversized_upload_is_refused(admin_client, settings, clip):
+    settings.MAX_UPLOAD_SIZE = 100
+    upload = SimpleUploadedFile("big.mp4", clip.read_bytes(), content_type="video/mp4")
+    response = admin_client.post(
+        reverse("admin:media_library_video_add"), video_form(**{"renditions-0-file": upload})
+    )
+    assert response.status_code == 200
+    assert "ingest_video" in response.content.decode()
+    assert not Rendition.objects.exists()
+
+
+def test_admin_shows_the_error_of_a_failed_ingest(admin_client):
+    rendition = RenditionFactory(status=Rendition.Status.FAILED, error="The file is truncated.")
+    html = admin_client.get(
+        reverse("admin:media_library_video_change", args=[rendition.video_id])
+    ).content.decode()
+    assert "ingest-state--failed" in html and "The file is truncated." in html
+    listing = admin_client.get(reverse("admin:media_library_rendition_changelist")).content
+    assert b"The file is truncated." in listing
+
+
+def test_video_changelist_counts_ready_and_failed_renditions(
+    admin_client, django_assert_max_num_queries
+):
+    video = VideoFactory(title="Counted")
+    RenditionFactory(video=video)
+    RenditionFactory(video=video, status=Rendition.Status.FAILED)
+    response = admin_client.get(reverse("admin:media_library_video_changelist"))
+    assert response.status_code == 200
+    row = response.context["cl"].result_list[0]
+    assert (row._ready, row._failed) == (1, 1)
+
+
+def test_publish_and_unpublish_actions(admin_client):
+    video = VideoFactory(status=Video.Status.DRAFT, published_at=None)
+    url = reverse("admin:media_library_video_changelist")
+    admin_client.post(url, {"action": "publish_now", "_selected_action": [video.pk]})
+    video.refresh_from_db()
+    assert video.status == Video.Status.PUBLISHED and video.published_at
+    admin_client.post(url, {"action": "unpublish", "_selected_action": [video.pk]})
+    video.refresh_from_db()
+    assert video.status == Video.Status.DRAFT
+
+
+def test_reingest_action_queues_the_files_again(admin_client, run_on_commit, clip):
+    from django.core.files import File
+
+    from media_library import services
+
+    with clip.open("rb") as handle:
+        rendition = services.attach_rendition(
+            video=VideoFactory(), content=File(handle), filename="clip.mp4", queue=False
+        )
+    with run_on_commit():
+        admin_client.post(
+            reverse("admin:media_library_rendition_changelist"),
+            {"action": "reingest", "_selected_action": [rendition.pk]},
+        )
+    rendition.refresh_from_db()
+    assert rendition.status == Rendition.Status.READY
