@@ -9,3 +9,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _connect_observability() -> None:
+    from portal.observability import connect_celery_signals
+
+    connect_celery_signals()
+
+
+_connect_observability()

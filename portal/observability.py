@@ -1,0 +1,130 @@
+"""Structured logs: one JSON line per request and per Celery task, tied by a request id.
+
+The id comes from the proxy's `X-Request-ID` (nginx sets it) or is made here; it is echoed
+in the response, attached to every log line written while the request runs, and carried in
+the headers of the Celery tasks the request queues, so a task's lines name the request that
+caused them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+access_logger = logging.getLogger("portal.access")
+task_logger = logging.getLogger("portal.tasks")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_STANDARD_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "request_id", None):
+            record.request_id = request_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD_RECORD_FIELDS and not key.startswith("_") and value != "":
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+JsonFormatter.converter = time.gmtime
+
+
+def incoming_request_id(request: HttpRequest) -> str:
+    candidate = request.headers.get(REQUEST_ID_HEADER, "")
+    return candidate if _SAFE_REQUEST_ID.match(candidate) else uuid.uuid4().hex
+
+
+class RequestLogMiddleware:
+    """Tags the request with its id and writes the access-log line when it is answered."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = incoming_request_id(request)
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response[REQUEST_ID_HEADER] = request_id
+        user = getattr(request, "user", None)
+        access_logger.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+            },
+        )
+        return response
+
+
+def connect_celery_signals() -> None:
+    """Carry the request id into task headers and log one line per finished task."""
+    from celery import signals
+
+    started_at: dict[str, float] = {}
+
+    @signals.before_task_publish.connect(weak=False)
+    def add_request_id(headers: dict | None = None, **kwargs: Any) -> None:
+        if headers is not None and request_id_var.get():
+            headers.setdefault("request_id", request_id_var.get())
+
+    @signals.task_prerun.connect(weak=False)
+    def task_started(task_id: str = "", task: Any = None, **kwargs: Any) -> None:
+        started_at[task_id] = time.perf_counter()
+        request_id = getattr(task.request, "request_id", None) if task else None
+        request_id_var.set(request_id or f"task-{task_id}")
+
+    @signals.task_postrun.connect(weak=False)
+    def task_finished(task_id: str = "", task: Any = None, state: str = "", **kwargs: Any) -> None:
+        duration = time.perf_counter() - started_at.pop(task_id, time.perf_counter())
+        task_logger.info(
+            "task %s %s",
+            getattr(task, "name", "?"),
+            state,
+            extra={
+                "task": getattr(task, "name", "?"),
+                "task_id": task_id,
+                "state": state,
+                "duration_ms": round(duration * 1000, 1),
+                "retries": getattr(getattr(task, "request", None), "retries", 0),
+            },
+        )
+        request_id_var.set("")
