@@ -142,7 +142,7 @@ RENDITIONS = [
     {"label": "HD 720p H.264 MP4", "width": 1280, "height": 720, "preview": False},
     {"label": "Web 360p H.264 MP4", "width": 640, "height": 360, "preview": True},
 ]
-SECONDS = 4
+SECONDS = 3
 
 
 def _reference_data() -> tuple[dict, dict, dict]:

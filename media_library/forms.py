@@ -29,7 +29,13 @@ SORT_CHOICES = [
 
 
 class VideoFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+        help_text=_("Words from the title, summary, shot list or tags."),
+    )
     category = forms.ModelChoiceField(
         label=_("Category"),
         queryset=Category.objects.all(),

@@ -46,12 +46,11 @@ def unique_video_slug(title: str, *, exclude_pk: int | None = None) -> str:
 def create_video(*, title: str, slug: str = "", tags: list[str] | None = None, **fields) -> Video:
     video = Video(title=title, slug=slug or unique_video_slug(title), **fields)
     video.full_clean(exclude=["thumbnail", "preview"])
-    video.save()
+    video.save()  # the post_save and m2m_changed receivers keep the search vector current
     if tags:
         video.tags.set(
             [Tag.objects.get_or_create(slug=slugify(t), defaults={"name": t})[0] for t in tags]
         )
-    update_search_vector(video_id=video.pk)
     return video
 
 

@@ -125,3 +125,11 @@ def test_reingest_action_queues_the_files_again(admin_client, run_on_commit, cli
         )
     rendition.refresh_from_db()
     assert rendition.status == Rendition.Status.READY
+
+
+def test_rendition_admin_pages_render(admin_client):
+    rendition = RenditionFactory()
+    assert admin_client.get(reverse("admin:media_library_rendition_add")).status_code == 200
+    change = admin_client.get(reverse("admin:media_library_rendition_change", args=[rendition.pk]))
+    assert change.status_code == 200
+    assert rendition.checksum_sha256 in change.content.decode()
