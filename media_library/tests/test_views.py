@@ -220,3 +220,12 @@ def test_cards_template_renders_for_other_apps(client):
     html = render_to_string("media_library/_video_cards.html", {"videos": [video]})
     assert "Card title" in html and "/media/public/thumbnails/c.jpg" in html
     assert 'alt=""' in html
+
+
+def test_catalogue_and_video_page_speak_french(client):
+    video = VideoFactory(shot_list="00:00:01 Plan large")
+    RenditionFactory(video=video)
+    listing = client.get(LIST_URL, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Rechercher et filtrer" in listing and "1 vidéo" in listing
+    page = client.get(video.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Liste des plans" in page and "Versions disponibles de cette vidéo" in page
