@@ -198,8 +198,10 @@ class Delivery(models.Model):
             )
         ]
         indexes = [
+            # Serves the claim query: one issue's pending rows, due first, in a stable order.
             models.Index(
-                fields=["issue", "status", "next_attempt_at"], name="newsletter_delivery_due_idx"
+                fields=["issue", "status", "next_attempt_at", "id"],
+                name="newsletter_delivery_claim_idx",
             )
         ]
 

@@ -1,0 +1,307 @@
+"""Benchmark: newsletter send rate through one real Celery worker, beside a raw smtplib loop.
+
+Both send the same messages to the same real SMTP server (aiosmtpd, in its own process):
+- portal: `send_issue` writes the delivery rows and queues the batches; one worker process
+  (prefork, `--concurrency`) claims, renders, sends and records every row;
+- raw: the very same messages, rendered beforehand, sent by one `smtplib` connection in a
+  tight loop: no database, no broker, no rendering. It is the ceiling, not a rival.
+
+Not a test: run it by hand. It uses its own Postgres database and Redis db 5.
+
+    .venv/bin/python bench/newsletter_send.py                 # 2,000 subscribers
+    .venv/bin/python bench/newsletter_send.py --subscribers 10000
+
+Prints one JSON object: both rates (messages per second) and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import smtplib
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+SMTP_SERVER_SCRIPT = """
+import sys
+from portal.testing.smtp import SMTPTestServer
+server = SMTPTestServer(port=int(sys.argv[1]))
+server.start()
+print("ready", flush=True)
+for line in sys.stdin:
+    command = line.strip()
+    if command == "count":
+        print(len(server.handler.messages), flush=True)
+    elif command == "reset":
+        server.reset()
+        print("ok", flush=True)
+    elif command == "quit":
+        break
+server.stop()
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SMTPServerProcess:
+    """The aiosmtpd test server in a process of its own, so it does not share our GIL."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", SMTP_SERVER_SCRIPT, str(port)],
+            cwd=BASE_DIR,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout.readline().strip() == "ready"
+
+    def _ask(self, command: str) -> str:
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self.process.stdout.readline().strip()
+
+    def count(self) -> int:
+        return int(self._ask("count"))
+
+    def reset(self) -> None:
+        self._ask("reset")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.write("quit\n")
+            self.process.stdin.flush()
+            self.process.wait(10)
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin_url = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def start_worker(env: dict[str, str], concurrency: int, log_path: Path) -> subprocess.Popen:
+    from portal.celery import app
+
+    name = f"bench-newsletter-{os.getpid()}"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "-Q",
+            "email",
+            "-n",
+            f"{name}@%h",
+            "--concurrency",
+            str(concurrency),
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"worker exited, see {log_path}")
+        if app.control.ping(destination=[f"{name}@{socket.gethostname()}"], timeout=0.5):
+            return process
+    raise SystemExit(f"worker did not answer, see {log_path}")
+
+
+BENCH_DOMAIN = "newsletter.bench.example"
+BENCH_SUBJECT = "Benchmark issue"
+
+
+def create_subscribers(count: int) -> None:
+    """Replace this benchmark's own subscribers and issues; nobody else's data is touched."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from newsletter.models import Issue, Subscription
+
+    Issue.objects.filter(subject=BENCH_SUBJECT).delete()
+    User.objects.filter(email__endswith=f"@{BENCH_DOMAIN}").delete()
+    now = timezone.now()
+    users = User.objects.bulk_create(
+        [
+            User(
+                email=f"reader{n}@{BENCH_DOMAIN}",
+                first_name=f"Reader{n}",
+                last_name="Bench",
+                password="!",  # unusable: hashing 10,000 passwords is not what we measure
+            )
+            for n in range(count)
+        ],
+        batch_size=1000,
+    )
+    Subscription.objects.bulk_create(
+        [
+            Subscription(user=user, is_active=True, consent_at=now, consent_source="signup")
+            for user in users
+        ],
+        batch_size=1000,
+    )
+
+
+def measure_portal(server: SMTPServerProcess, timeout: float) -> dict[str, float]:
+    from newsletter import services
+    from newsletter.models import Issue
+
+    issue = Issue.objects.create(
+        subject=BENCH_SUBJECT,
+        intro="The week in pictures.\n\nNew footage from the summit, free for broadcasters.",
+    )
+    started = time.perf_counter()
+    services.send_issue(issue_id=issue.pk)
+    deadline = time.monotonic() + timeout
+    while Issue.objects.filter(pk=issue.pk, status=Issue.Status.SENT).count() == 0:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"not finished after {timeout}s: {issue.progress()}")
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    issue.refresh_from_db()
+    progress = issue.progress()
+    received = server.count()
+    return {
+        "issue_id": issue.pk,
+        "recipients": progress["total"],
+        "seconds": round(elapsed, 3),
+        "messages_per_second": round(progress["total"] / elapsed, 1),
+        "sent": progress["sent"],
+        "failed": progress["failed"],
+        "received_by_server": received,
+    }
+
+
+def measure_raw(issue_id: int, server: SMTPServerProcess) -> dict[str, float]:
+    from django.conf import settings
+
+    from newsletter.models import Delivery, Issue
+    from newsletter.services import IssueRenderer
+
+    issue = Issue.objects.get(pk=issue_id)
+    renderer = IssueRenderer(issue)
+    deliveries = Delivery.objects.filter(issue=issue).select_related("subscription__user")
+    render_started = time.perf_counter()
+    prepared = []
+    for delivery in deliveries:
+        message = renderer.message(
+            user=delivery.subscription.user,
+            to=delivery.email,
+            message_id=renderer.message_id(delivery),
+        ).message()
+        prepared.append((delivery.email, message.as_bytes(linesep="\r\n")))
+    render_seconds = time.perf_counter() - render_started
+    server.reset()
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", server.port, timeout=10) as connection:
+        for address, raw in prepared:
+            connection.sendmail(settings.DEFAULT_FROM_EMAIL, [address], raw)
+    elapsed = time.perf_counter() - started
+    return {
+        "seconds": round(elapsed, 3),
+        "messages_per_second": round(len(prepared) / elapsed, 1),
+        "received_by_server": server.count(),
+        "rendering_seconds_not_counted": round(render_seconds, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", type=int, default=2000, help="10000 for the full run")
+    parser.add_argument(
+        "--database-url",
+        default="postgres://postgres@127.0.0.1:5432/portal_bench_newsletter",
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
+    parser.add_argument("--concurrency", type=int, default=2, help="worker pool processes")
+    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--timeout", type=float, default=1800)
+    args = parser.parse_args()
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "EMAIL_URL": f"smtp://127.0.0.1:{port}?timeout=10",
+        "NEWSLETTER_BATCH_SIZE": str(args.batch_size),
+        "NEWSLETTER_PARALLEL_BATCHES": str(args.concurrency),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    os.environ.update(env)
+    ensure_database(args.database_url)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from portal.celery import app
+
+    call_command("migrate", verbosity=0)
+    create_subscribers(args.subscribers)
+    app.control.purge()
+
+    server = SMTPServerProcess(port)
+    log_path = Path("/tmp") / f"bench-newsletter-worker-{os.getpid()}.log"
+    worker = start_worker(env, args.concurrency, log_path)
+    try:
+        portal = measure_portal(server, args.timeout)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    try:
+        raw = measure_raw(portal["issue_id"], server)
+    finally:
+        server.stop()
+
+    result = {
+        "benchmark": "newsletter_send",
+        "subscribers": args.subscribers,
+        "worker_concurrency": args.concurrency,
+        "batch_size": args.batch_size,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "portal_worker": portal,
+        "raw_smtplib": raw,
+        "ratio_portal_to_raw": round(portal["messages_per_second"] / raw["messages_per_second"], 3),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
