@@ -1,0 +1,81 @@
+"""The bench's smoke mode runs every code path of `make bench` on tiny data (issue 8).
+
+No timing is asserted here, ever: figures belong in docs/PERFORMANCE.md. This only proves that
+the bench still runs end to end against the real services, so `make bench` does not rot.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+
+from portal.testing.services import require_executable
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+pytestmark = pytest.mark.integration
+
+
+def _postgres_server_url() -> str:
+    from django.db import connection
+
+    conf = connection.settings_dict
+    user = quote(conf["USER"] or "postgres")
+    password = f":{quote(conf['PASSWORD'])}" if conf["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{conf['HOST'] or '127.0.0.1'}:{conf['PORT'] or 5432}"
+
+
+def test_bench_smoke_mode_measures_everything_and_writes_the_report(
+    postgres, redis_url: str, tmp_path: Path
+):
+    require_executable("nginx", hint="apt-get install -y nginx")
+    redis = urlsplit(redis_url)
+    report = tmp_path / "PERFORMANCE.md"
+    raw = tmp_path / "results.json"
+
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--smoke",
+            "--output",
+            str(report),
+            "--json",
+            str(raw),
+            "--postgres",
+            _postgres_server_url(),
+            "--database",
+            f"bench_smoke_{uuid.uuid4().hex[:8]}",
+            # Its own Redis database: the run empties it, and the suite uses another.
+            "--redis",
+            f"redis://{redis.netloc}/7",
+        ],
+        cwd=BASE_DIR,
+        env={**os.environ, "PYINSTRUMENT_IGNORE_OVERHEAD_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
+    results = json.loads(raw.read_text())
+    assert results["errors"] == {}
+    assert set(results["P1"]) >= {"reference", "catalogue", "video detail, logged in"}
+    assert len(results["P2"]) == 2
+    assert all(count > 0 for counts in results["P2"].values() for count in counts.values())
+    assert len(results["P3"]) == 2
+    assert results["P4"]["portal via X-Accel-Redirect"]["mb_per_second"] > 0
+    assert results["P5"]["portal_worker"]["received_by_server"] == results["P5"]["subscribers"]
+    assert results["P6"]["signups"] == len(results["P6"]["runs_ms"])
+    text = report.read_text()
+    for row in ("| P1 |", "| P1b |", "| P2 |", "| P3 |", "| P4 |", "| P4b |", "| P5 |", "| P6 |"):
+        assert row in text
+    assert (tmp_path / "performance.svg").read_text().startswith("<svg")
