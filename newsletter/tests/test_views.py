@@ -174,3 +174,11 @@ def test_one_click_is_idempotent(strict_client, subscription, token):
 
     subscription.refresh_from_db()
     assert not subscription.is_active
+
+
+def test_the_unsubscribe_pages_speak_french(client, subscription, token):
+    url = reverse("newsletter:unsubscribe", kwargs={"token": token})
+
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert '<h1 id="unsubscribe-heading">Se désabonner de la lettre' in response.content.decode()
