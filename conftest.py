@@ -196,12 +196,18 @@ class CeleryWorkerProcess:
             raise
 
     def _wait_until_ready(self, app, timeout: float) -> None:
+        from portal.testing.celery import broker_at
+
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"celery worker exited:\n{self.log_path.read_text()[-4000:]}")
-            if app.control.ping(destination=[self._hostname()], timeout=0.5):
-                return
+        # Ask on the worker's own broker (a drill may give it a private Redis).
+        with broker_at(self.env["REDIS_URL"]):
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(
+                        f"celery worker exited:\n{self.log_path.read_text()[-4000:]}"
+                    )
+                if app.control.ping(destination=[self._hostname()], timeout=0.5):
+                    return
         raise RuntimeError(f"celery worker did not answer:\n{self.log_path.read_text()[-4000:]}")
 
     def _hostname(self) -> str:

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 def broker_at(url: str) -> Iterator[None]:
     """Queue tasks to `url` (e.g. a port where nothing listens) inside the block.
 
-    The app's connection pools are swapped, not closed: other parts of Celery (the control
-    mailbox) keep references to the originals, which must still work afterwards.
+    The app's connection pools are swapped, never closed: kombu registers pools per broker
+    and other parts of Celery keep references to them.
     """
     from portal.celery import app
 
@@ -23,8 +23,8 @@ def broker_at(url: str) -> Iterator[None]:
     try:
         yield
     finally:
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # Not closed: kombu keeps pools in a registry keyed by broker, and hands the same
+        # (closed) pool out again to the next user of that broker.
         (app.conf.broker_url, app.conf.task_always_eager, app._pool, app.amqp._producer_pool) = (
             saved
         )

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs every SMTP command at INFO: far too much for test output.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 @dataclass
