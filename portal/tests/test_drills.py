@@ -100,7 +100,7 @@ def test_redis_stopped_at_signup_the_signup_succeeds_and_the_code_is_sent_once_i
     with broker_at(private_redis.url):
         sweep_outbox_task.delay()  # what beat does every minute
 
-    received = wait(
+    wait(
         lambda: smtp.messages_to("r@d.example"),
         timeout=60,
         message="the code email was not sent after Redis came back",
