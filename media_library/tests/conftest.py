@@ -20,6 +20,15 @@ from portal.testing.services import free_port, require_executable, wait_for_port
 HERE = Path(__file__).resolve().parent
 
 
+@pytest.fixture(autouse=True)
+def _english_afterwards() -> Iterator[None]:
+    """A French request activates French in this thread; later tests expect English."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 # --- Files -------------------------------------------------------------------------------------
 
 

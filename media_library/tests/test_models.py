@@ -87,3 +87,12 @@ def test_downloads_for_a_user_are_newest_first_and_only_theirs(django_assert_num
         titles = [d.rendition.video.title for d in downloads]
     assert downloads == [mine_new, mine_old]
     assert len(titles) == 2
+
+
+def test_deleting_a_rendition_or_video_removes_its_files_after_the_commit(run_on_commit):
+    rendition = RenditionFactory(video__thumbnail="")
+    storage, name = rendition.file.storage, rendition.file.name
+    assert storage.exists(name)
+    with run_on_commit():
+        rendition.video.delete()
+    assert not storage.exists(name)
