@@ -42,6 +42,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", ""), help="Redis URL")
     parser.add_argument("--no-million", action="store_true", help="skip the 1,000,000-video point")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument(
+        "--report-from", type=Path, help="only render the report from a --json file of a run"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database and the temp folder")
     args = parser.parse_args(argv)
     if args.database is None:
@@ -175,6 +178,12 @@ THROUGHPUT_TARGETS = {
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.report_from:
+        from bench import report
+
+        report.write(json.loads(args.report_from.read_text()), args.output)
+        log(f"report written to {args.output}")
+        return 0
     run = Run(args)
     log(
         f"{'smoke' if args.smoke else 'full'} run; work folder {run.work_dir}; report {args.output}"

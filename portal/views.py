@@ -20,7 +20,8 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "home.html",
         {
-            "latest_videos": Video.objects.published().for_cards()[:HOME_VIDEOS],
+            # The catalogue's own "newest" order: one index serves both pages (bench, P1).
+            "latest_videos": Video.objects.published().for_cards().sorted_by()[:HOME_VIDEOS],
             "latest_speeches": Speech.objects.published().newest_first()[:HOME_SPEECHES],
         },
     )

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from django.conf import global_settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -13,6 +15,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from speeches.rendering import render_markdown
+
+# Bump when render_markdown's output changes, so cached transcripts are rendered anew.
+RENDERING_VERSION = 1
+BODY_HTML_CACHE_SECONDS = 24 * 3600
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -177,8 +183,18 @@ class Speech(models.Model):
 
     @cached_property
     def body_html(self) -> SafeString:
-        """The transcript as sanitised HTML."""
-        return mark_safe(render_markdown(self.body))  # noqa: S308 - cleaned by nh3
+        """The transcript as sanitised HTML, rendered once per distinct text.
+
+        Markdown and nh3 cost about a sixth of a detail page (bench profile, issue 8); the key
+        is the text's own hash, so an edit can never be served stale.
+        """
+        digest = hashlib.sha256(self.body.encode()).hexdigest()
+        key = f"speeches:body_html:{RENDERING_VERSION}:{digest}"
+        html = cache.get(key)
+        if html is None:
+            html = render_markdown(self.body)
+            cache.set(key, html, BODY_HTML_CACHE_SECONDS)
+        return mark_safe(html)  # noqa: S308 - cleaned by nh3
 
     @property
     def is_public(self) -> bool:
