@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 def _read(name: str, default: T, cast: Callable[[str], T]) -> T:
     value = getattr(settings, name, None)
-    if value is not None:
+    if value not in (None, ""):
         return cast(value) if isinstance(value, str) else value
     raw = os.environ.get(name, "")
     return cast(raw) if raw.strip() else default

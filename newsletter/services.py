@@ -356,8 +356,12 @@ def _is_permanent(exc: smtplib.SMTPException) -> bool:
 
 
 def _is_connection_error(exc: BaseException) -> bool:
-    """The connection is gone (not an answer about this recipient): retry the whole batch."""
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
+    """Not an answer about this recipient: retry the whole batch later, marking no row.
+
+    A refused sender says nothing about the subscriber either: failing each row for it would
+    burn through the whole list.
+    """
+    if isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPSenderRefused):
         return True
     if isinstance(exc, smtplib.SMTPResponseException):
         return exc.smtp_code == 421

@@ -12,6 +12,7 @@ class Behaviour:
     temporary_failures_left = 0
     rejected: set[str] = set()
     refuse_connections = False
+    refuse_sender = False
     opened = 0
 
     @classmethod
@@ -19,6 +20,7 @@ class Behaviour:
         cls.temporary_failures_left = 0
         cls.rejected = set()
         cls.refuse_connections = False
+        cls.refuse_sender = False
         cls.opened = 0
 
 
@@ -31,6 +33,10 @@ class FlakyBackend(EmailBackend):
 
     def send_messages(self, messages):
         for message in messages:
+            if Behaviour.refuse_sender:
+                raise smtplib.SMTPSenderRefused(
+                    553, b"5.7.1 Sender not allowed", message.from_email
+                )
             for address in message.to:
                 if address in Behaviour.rejected:
                     raise smtplib.SMTPRecipientsRefused(

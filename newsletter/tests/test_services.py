@@ -252,6 +252,17 @@ def test_a_server_that_refuses_connections_leaves_every_row_untouched(flaky_mail
     assert (delivery.status, delivery.attempts) == (Delivery.Status.PENDING, 0)
 
 
+def test_a_refused_sender_fails_no_subscriber_and_the_batch_is_retried(flaky_mail):
+    issue = IssueFactory(status=Issue.Status.SENDING, send_started_at=timezone.now())
+    DeliveryFactory.create_batch(3, issue=issue)
+    flaky_mail.refuse_sender = True
+
+    with pytest.raises(services.TemporaryDeliveryError):
+        services.send_batch(issue_id=issue.pk)
+
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("pending", 0)}
+
+
 def test_someone_who_unsubscribes_during_a_send_is_skipped(flaky_mail):
     delivery = DeliveryFactory(issue__send_started_at=timezone.now())
     services.unsubscribe(user=delivery.subscription.user, source=Subscription.Source.ONE_CLICK)
