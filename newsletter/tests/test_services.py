@@ -90,6 +90,20 @@ def test_each_email_is_personal_with_both_parts_and_rfc8058_headers(site_url):
     assert message.extra_headers["Message-ID"] == "<x@portal.example>"
 
 
+def test_each_copy_is_personal_and_a_name_is_escaped_in_html():
+    renderer = services.IssueRenderer(IssueFactory())
+    odd, plain = UserFactory(first_name="<Ada & Co>"), UserFactory(first_name="Bo")
+
+    odd_text, odd_html = renderer.render(user=odd)
+    plain_text, _ = renderer.render(user=plain)
+
+    assert "Dear <Ada & Co>," in odd_text
+    assert "Dear &lt;Ada &amp; Co&gt;," in odd_html and "<Ada" not in odd_html
+    assert "Dear Bo," in plain_text
+    assert services.unsubscribe_urls(user=plain)["page"] in plain_text
+    assert services.unsubscribe_urls(user=odd)["page"] not in plain_text
+
+
 def test_a_subscriber_without_a_first_name_is_greeted_politely():
     user = UserFactory(first_name="")
 
