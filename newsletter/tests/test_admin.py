@@ -154,3 +154,16 @@ def test_the_editors_group_can_send():
     group = ensure_editor_group()
 
     assert group.permissions.filter(codename="send_issue").exists()
+
+
+def test_a_draft_offers_preview_test_and_send(admin_client):
+    issue = IssueFactory()
+
+    page = admin_client.get(reverse("admin:newsletter_issue_change", args=[issue.pk]))
+
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert reverse("admin:newsletter_issue_preview", args=[issue.pk]) in body
+    assert reverse("admin:newsletter_issue_send_test", args=[issue.pk]) in body
+    assert reverse("admin:newsletter_issue_send", args=[issue.pk]) in body
+    assert 'name="featured_videos"' in body and 'name="featured_speeches"' in body
