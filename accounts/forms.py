@@ -4,6 +4,8 @@ from allauth.account import forms as allauth_forms
 from allauth.account.adapter import get_adapter
 from django import forms
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.hashers import make_password
+from django.core.validators import MaxLengthValidator
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -12,6 +14,8 @@ from django_countries import countries
 
 from accounts.adapter import RETURN_TO_SESSION_KEY
 from accounts.models import User
+from accounts.validators import MAX_PASSWORD_LENGTH
+from accounts.widgets import LongSelect
 
 
 class SignupForm(allauth_forms.SignupForm):
@@ -33,7 +37,7 @@ class SignupForm(allauth_forms.SignupForm):
     country = forms.ChoiceField(
         label=_("Country"),
         choices=lambda: [("", _("Select your country")), *countries],
-        widget=forms.Select(attrs={"autocomplete": "country"}),
+        widget=LongSelect(attrs={"autocomplete": "country"}),
     )
     accept_terms = forms.BooleanField(
         label=_("I accept the terms of use"),
@@ -62,10 +66,19 @@ class SignupForm(allauth_forms.SignupForm):
     def signup(self, request: HttpRequest, user: User) -> None:
         """Extra fields are saved by the adapter's save_user()."""
 
+    def try_save(self, request: HttpRequest):
+        if self.account_already_exists:
+            # A new account costs one password hash; the answer for an address that is
+            # already registered must cost the same, or its timing tells the two apart.
+            make_password(self.cleaned_data.get("password1") or "")
+        return super().try_save(request)
+
 
 class LoginForm(allauth_forms.LoginForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # No real password is this long; refusing it here spares a slow hash of junk.
+        self.fields["password"].validators.append(MaxLengthValidator(MAX_PASSWORD_LENGTH))
         # The template links to the reset page itself, keeping `next` (allauth's link drops it).
         self.fields["password"].help_text = ""
         for field in self.fields.values():
@@ -89,6 +102,7 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["first_name", "last_name", "organisation", "country"]
         widgets = {
+            "country": LongSelect(attrs={"autocomplete": "country"}),
             "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
             "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
             "organisation": forms.TextInput(attrs={"autocomplete": "organization"}),

@@ -13,12 +13,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+MAX_PASSWORD_LENGTH = 256
 SYMBOLS = set(string.punctuation) | {"€", "£", "§", "°", "¤", "¿", "¡", "«", "»"}
 
 
 class PortalPasswordValidator:
-    def __init__(self, min_length: int = 12) -> None:
+    def __init__(self, min_length: int = 12, max_length: int = MAX_PASSWORD_LENGTH) -> None:
         self.min_length = min_length
+        self.max_length = max_length
 
     def validate(self, password: str, user: object | None = None) -> None:
         errors: list[ValidationError] = []
@@ -34,6 +36,16 @@ class PortalPasswordValidator:
                     params={"min_length": self.min_length},
                 )
             )
+        if len(password) > self.max_length:
+            # Hashing a huge password is slow on purpose: refuse it before anything hashes it.
+            errors.append(
+                ValidationError(
+                    _("The password must be at most %(max_length)d characters long."),
+                    code="password_too_long",
+                    params={"max_length": self.max_length},
+                )
+            )
+            raise ValidationError(errors)
         if re.search(r"\s", password):
             errors.append(
                 ValidationError(

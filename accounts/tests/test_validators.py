@@ -72,3 +72,28 @@ def test_registration_rejects_a_password_with_a_leading_space_instead_of_strippi
     assert response.status_code == 200
     assert "must not contain spaces" in response.content.decode()
     assert not User.objects.exists()
+
+
+def test_an_absurdly_long_password_is_refused_before_any_other_check():
+    with pytest.raises(ValidationError) as excinfo:
+        PortalPasswordValidator().validate("Aa1!" * 10_000)
+
+    assert [e.code for e in excinfo.value.error_list] == ["password_too_long"]
+
+
+@pytest.mark.django_db
+def test_login_refuses_a_huge_password_without_hashing_it(client, monkeypatch):
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    user = UserFactory()
+
+    def must_not_hash(*args, **kwargs):
+        raise AssertionError("hashed a 100 kB password")
+
+    monkeypatch.setattr(Argon2PasswordHasher, "encode", must_not_hash)
+    monkeypatch.setattr(Argon2PasswordHasher, "verify", must_not_hash)
+
+    response = client.post("/accounts/login/", {"login": user.email, "password": "A" * 100_000})
+
+    assert response.status_code == 200
+    assert "at most 256 characters" in response.content.decode()

@@ -1,0 +1,218 @@
+"""Abuse: random and malformed submissions, guessed codes, and account enumeration.
+
+Each test prints its figure, e.g. "signup: 1000 malformed submissions, 0 server errors".
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from collections import Counter
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.test import Client
+from django.urls import reverse
+
+from accounts.tests.conftest import code_in
+from accounts.tests.factories import DEFAULT_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+SUBMISSIONS = 1000
+GUESSES = 10_000
+CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
+ERROR_MARKERS = ("errorlist", 'role="alert"')
+
+
+def random_value(rng: random.Random) -> str | list[str]:
+    kind = rng.randrange(8)
+    if kind == 0:
+        return ""
+    if kind == 1:
+        return "A" * rng.choice([255, 4096, 100_000])  # huge
+    if kind == 2:
+        return "".join(rng.choice(string.printable) for _ in range(rng.randrange(1, 40)))
+    if kind == 3:
+        return "\x00nul" + "é" * rng.randrange(5)  # null bytes and non-ASCII
+    if kind == 4:
+        return [str(rng.randrange(10**9)) for _ in range(rng.randrange(1, 4))]  # repeated
+    if kind == 5:
+        return str(rng.choice([-1, 0, 10**30, 3.5]))  # wrong type
+    if kind == 6:
+        return "<script>alert(1)</script>' OR 1=1 --"
+    return "user@example.org"
+
+
+def random_submission(rng: random.Random, fields: list[str]) -> dict:
+    chosen = [f for f in fields if rng.random() < 0.7]
+    chosen += ["".join(rng.choices(string.ascii_lowercase, k=6)) for _ in range(rng.randrange(3))]
+    return {name: random_value(rng) for name in chosen}
+
+
+def fuzz(url: str, fields: list[str], *, client_factory, seed: int) -> Counter:
+    rng = random.Random(seed)
+    statuses: Counter = Counter()
+    for n in range(SUBMISSIONS):
+        without_csrf = n % 10 == 0
+        client = client_factory(enforce_csrf=without_csrf)
+        response = client.post(url, random_submission(rng, fields))
+        statuses[response.status_code] += 1
+        assert response.status_code < 500, (url, response.status_code)
+        if response.status_code == 200:
+            page = response.content.decode()
+            assert any(marker in page for marker in ERROR_MARKERS), f"{url}: 200 without a message"
+    return statuses
+
+
+@pytest.fixture
+def no_rate_limits(settings):
+    settings.ACCOUNT_RATE_LIMITS = False  # exercise validation, not the limiter
+
+
+@pytest.mark.parametrize(
+    ("name", "fields"),
+    [
+        (
+            "account_signup",
+            [
+                "first_name",
+                "last_name",
+                "organisation",
+                "country",
+                "email",
+                "password1",
+                "password2",
+                "accept_terms",
+            ],
+        ),
+        ("account_login", ["login", "password", "remember"]),
+        ("account_reset_password", ["email"]),
+    ],
+)
+def test_a_thousand_malformed_submissions_get_4xx_or_a_message_never_a_server_error(
+    name, fields, no_rate_limits, client, django_capture_on_commit_callbacks
+):
+    csrf_client = Client(enforce_csrf_checks=True)
+
+    statuses = fuzz(
+        reverse(name),
+        fields,
+        seed=hash(name) % 1000,
+        client_factory=lambda enforce_csrf: csrf_client if enforce_csrf else client,
+    )
+
+    assert sum(statuses.values()) == SUBMISSIONS
+    assert statuses[403] == SUBMISSIONS // 10  # every submission without a CSRF token
+    print(
+        f"{name}: {SUBMISSIONS} malformed submissions, statuses {dict(statuses)}, 0 server errors"
+    )
+
+
+def test_malformed_code_submissions_never_break_the_code_page(register, client, no_rate_limits):
+    register()
+    rng = random.Random(7)
+    statuses: Counter = Counter()
+
+    for _ in range(SUBMISSIONS):
+        response = client.post(
+            reverse("account_email_verification_sent"),
+            random_submission(rng, ["code", "action", "email"]),
+        )
+        statuses[response.status_code] += 1
+        assert response.status_code < 500
+
+    assert not EmailAddress.objects.filter(verified=True).exists()
+    print(f"code page: {SUBMISSIONS} malformed submissions, statuses {dict(statuses)}")
+
+
+def test_ten_thousand_guessed_codes_are_all_refused_and_the_code_dies_at_the_attempt_limit(
+    register, client, mailoutbox, settings
+):
+    register()
+    real_code = code_in(mailoutbox[0].body)
+    rng = random.Random(2026)
+    url = reverse("account_email_verification_sent")
+    accepted = refused_with_message = 0
+
+    for _ in range(GUESSES):
+        guess = "".join(rng.choices(CODE_ALPHABET, k=8))
+        if guess == real_code.replace("-", ""):
+            continue
+        response = client.post(url, {"code": f"{guess[:4]}-{guess[4:]}"})
+        if response.status_code == 302 and "welcome" in response.url:
+            accepted += 1
+        elif response.status_code == 200:
+            refused_with_message += 1
+
+    assert accepted == 0
+    assert refused_with_message == settings.ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS - 1
+    # After the limit the real code is dead too.
+    response = client.post(url, {"code": real_code})
+    assert response.status_code == 302 and "welcome" not in response.url
+    assert not EmailAddress.objects.filter(verified=True).exists()
+    print(
+        f"{GUESSES} guessed codes: 0 accepted, code dead after "
+        f"{settings.ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS} attempts"
+    )
+
+
+def normalised(response, email: str) -> str:
+    page = response.content.decode().replace(email, "EMAIL")
+    return "\n".join(line for line in page.splitlines() if "csrfmiddlewaretoken" not in line)
+
+
+class HashCounter:
+    def __init__(self, monkeypatch) -> None:
+        self.count = 0
+        for method in ("encode", "verify"):
+            original = getattr(Argon2PasswordHasher, method)
+
+            def counted(*args, _original=original, **kwargs):
+                self.count += 1
+                return _original(*args, **kwargs)
+
+            monkeypatch.setattr(Argon2PasswordHasher, method, counted)
+
+
+def test_login_with_a_registered_or_an_unknown_email_gives_the_same_answer_and_work(
+    user, monkeypatch
+):
+    hashes = HashCounter(monkeypatch)
+    known = Client().post(reverse("account_login"), {"login": user.email, "password": "Wrong-1!"})
+    known_hashes, hashes.count = hashes.count, 0
+    unknown = Client().post(
+        reverse("account_login"), {"login": "ghost@nowhere.example", "password": "Wrong-1!"}
+    )
+
+    assert known.status_code == unknown.status_code == 200
+    assert normalised(known, user.email) == normalised(unknown, "ghost@nowhere.example")
+    assert known_hashes == hashes.count == 1  # one Argon2 computation either way: no timing tell
+
+
+def test_registration_with_a_registered_or_a_new_email_gives_the_same_answer_and_work(
+    user, registration_data, monkeypatch, django_capture_on_commit_callbacks, mailoutbox
+):
+    hashes = HashCounter(monkeypatch)
+    first, second = Client(), Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = first.post(reverse("account_signup"), {**registration_data, "email": user.email})
+    taken_hashes, hashes.count = hashes.count, 0
+    with django_capture_on_commit_callbacks(execute=True):
+        new = second.post(reverse("account_signup"), registration_data)
+
+    assert taken.status_code == new.status_code == 302
+    assert taken.url == new.url
+    assert normalised(first.get(taken.url), user.email) == normalised(
+        second.get(new.url), registration_data["email"]
+    )
+    assert taken_hashes == hashes.count == 1
+    assert [m.to for m in mailoutbox] == [[user.email], [registration_data["email"]]]
+
+
+def test_login_with_the_right_password_still_works_after_the_abuse_checks(client, user):
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
