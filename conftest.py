@@ -231,7 +231,8 @@ class CeleryWorkerProcess:
 
 @pytest.fixture(scope="session")
 def worker_environment(
-    django_db_setup, django_db_blocker, redis_url: str, smtp_server: SMTPTestServer
+    django_db_setup, django_db_blocker, redis_url: str, smtp_server: SMTPTestServer,
+    tmp_path_factory,
 ) -> dict[str, str]:
     with django_db_blocker.unblock():
         database_url = database_url_for_subprocess()
@@ -240,6 +241,7 @@ def worker_environment(
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}?timeout=5",
+        "MEDIA_ROOT": str(tmp_path_factory.mktemp("worker-media")),
         "PYTHONUNBUFFERED": "1",
     }
 

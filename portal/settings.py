@@ -143,6 +143,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "speeches.tasks.publish_due_speeches",
         "schedule": crontab(),
     },
+    "newsletter-resume-stalled-sends": {
+        "task": "newsletter.tasks.resume_stalled_sends",
+        "schedule": 60.0,
+    },
     "publish-due-videos": {
         "task": "media_library.tasks.publish_due_videos",
         "schedule": crontab(),
@@ -156,6 +160,13 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Multimedia Portal <noreply@l
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How long an outbox row waits for its Celery task before the beat sweep sends it itself.
 MAILER_SWEEP_AFTER_SECONDS = env_int("MAILER_SWEEP_AFTER_SECONDS", 120)
+
+# --- Newsletter -------------------------------------------------------------------------------
+
+# Absolute links in emails (unsubscribe, featured items); RFC 8058 needs https in production.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Empty: the address of DEFAULT_FROM_EMAIL receives mailto unsubscribe requests.
+NEWSLETTER_UNSUBSCRIBE_MAILTO = env_str("NEWSLETTER_UNSUBSCRIBE_MAILTO")
 
 # --- Files ------------------------------------------------------------------------------------
 

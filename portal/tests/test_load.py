@@ -1,0 +1,119 @@
+"""Load: many concurrent clients browsing and downloading through gunicorn get no 5xx.
+
+CI runs the issue's figure (200 clients for 60 s); elsewhere a shorter run by default.
+LOAD_CLIENTS and LOAD_SECONDS override both. The figure is printed, never timed.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from collections import Counter
+
+import pytest
+import requests
+from django.urls import reverse
+
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from media_library.tests.factories import RENDITION_BYTES, RenditionFactory, VideoFactory
+from portal.testing.web import GunicornProcess, csrf_token
+from speeches.tests.factories import SpeechFactory
+
+pytestmark = pytest.mark.integration
+
+ON_CI = bool(os.environ.get("CI"))
+CLIENTS = int(os.environ.get("LOAD_CLIENTS", 200 if ON_CI else 40))
+SECONDS = float(os.environ.get("LOAD_SECONDS", 60 if ON_CI else 10))
+
+
+def test_concurrent_clients_browsing_and_downloading_get_no_server_error(
+    worker_environment, transactional_db, settings, tmp_path
+):
+    videos = VideoFactory.create_batch(12)
+    renditions = [RenditionFactory(video=video) for video in videos]
+    speeches = SpeechFactory.create_batch(5, published=True)
+    journalists = UserFactory.create_batch(10)
+    pages = [
+        "/",
+        reverse("media_library:video_list"),
+        reverse("media_library:video_list") + "?q=summit",
+        reverse("speeches:speech_list"),
+        *(v.get_absolute_url() for v in videos),
+        *(s.get_absolute_url() for s in speeches),
+        "/healthz",
+    ]
+    env = {**worker_environment, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    web = GunicornProcess(env=env, log_path=tmp_path / "web.log", workers=4).start()
+
+    statuses: Counter = Counter()
+    answered: Counter = Counter()
+    errors: Counter = Counter()
+    bad_downloads = 0
+    lock = threading.Lock()
+    deadline = time.monotonic() + SECONDS
+
+    def client(n: int) -> None:
+        nonlocal bad_downloads
+        rng = random.Random(n)
+        session = requests.Session()
+        downloader = n % 4 == 0
+        try:
+            if downloader:
+                user = journalists[n % len(journalists)]
+                page = session.get(f"{web.url}/accounts/login/", timeout=60).text
+                session.post(
+                    f"{web.url}/accounts/login/",
+                    timeout=60,
+                    data={
+                        "login": user.email,
+                        "password": DEFAULT_PASSWORD,
+                        "csrfmiddlewaretoken": csrf_token(page),
+                    },
+                )
+            while True:
+                if downloader and rng.random() < 0.5:
+                    rendition = rng.choice(renditions)
+                    page_url = f"{web.url}{rendition.video.get_absolute_url()}"
+                    page = session.get(page_url, timeout=60)
+                    response = session.post(
+                        f"{web.url}{reverse('media_library:download', args=[rendition.video.slug, rendition.pk])}",
+                        data={"csrfmiddlewaretoken": csrf_token(page.text)},
+                        headers={"Referer": page_url},
+                        timeout=60,
+                    )
+                    if response.status_code == 200 and response.content != RENDITION_BYTES:
+                        with lock:
+                            bad_downloads += 1
+                else:
+                    response = session.get(f"{web.url}{rng.choice(pages)}", timeout=60)
+                with lock:
+                    statuses[response.status_code] += 1
+                    answered[n] += 1
+                if time.monotonic() >= deadline:
+                    break
+        except requests.RequestException as exc:
+            with lock:
+                errors[type(exc).__name__] += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(SECONDS + 120)
+    finally:
+        web.stop()
+
+    total = sum(statuses.values())
+    server_errors = sum(count for status, count in statuses.items() if status >= 500)
+    print(
+        f"load: {CLIENTS} clients for {SECONDS:.0f} s: {total} responses {dict(statuses)}, "
+        f"{server_errors} 5xx, {bad_downloads} wrong downloads, client errors {dict(errors)}"
+    )
+    assert len(answered) == CLIENTS  # every client was served, none starved
+    assert server_errors == 0
+    assert bad_downloads == 0
+    assert statuses[200] > 0.9 * total
+    assert not errors
