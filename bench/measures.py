@@ -325,6 +325,9 @@ def write_big_file(path: Path, size: int) -> None:
             chunk = block[: min(len(block), size - written)]
             handle.write(chunk)
             written += len(chunk)
+        # Written back before any timing starts: the disk flush must not land in one side.
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def signed_link(base_url: str, *, cookie: tuple[str, str], slug: str, rendition_id: int) -> str:
@@ -389,6 +392,8 @@ def measure_downloads(
     cookie_header = f"{cookie[0]}={cookie[1]}"
     headers = {**PROXY_HEADERS, "Cookie": cookie_header}
     results: dict[str, dict] = {}
+    # One untimed read, so that every timed one finds the file in the page cache alike.
+    download(f"{nginx.url}/bench-static/{file_name}", headers={})
     for round_number in range(plan.download_repeats):
         runs = {
             "nginx static": lambda: timed_downloads(
