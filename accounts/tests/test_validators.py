@@ -59,8 +59,21 @@ def test_common_and_user_similar_passwords_are_rejected_by_the_full_validator_ch
 def test_passwords_are_hashed_with_argon2():
     user = UserFactory()
 
-    assert user.password.startswith("argon2$")
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     assert user.check_password(DEFAULT_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_a_hash_made_with_djangos_default_argon2_parameters_still_verifies_and_is_upgraded():
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    user = UserFactory()
+    user.password = Argon2PasswordHasher().encode(DEFAULT_PASSWORD, "legacysaltvalue1")
+    user.save()
+
+    assert user.check_password(DEFAULT_PASSWORD)  # check_password re-hashes on success
+    user.refresh_from_db()
+    assert "m=19456,t=2,p=1" in user.password
 
 
 @pytest.mark.django_db
