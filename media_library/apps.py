@@ -7,4 +7,6 @@ class MediaLibraryConfig(AppConfig):
     verbose_name = _("Media library")
 
     def ready(self) -> None:
-        from media_library import signals, storage  # noqa: F401  (connect the receivers)
+        from media_library import choices, signals, storage  # noqa: F401  (connect the receivers)
+
+        choices.connect()

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
-from media_library.models import Category, Event, Language, Rendition, Video
+from media_library.choices import filter_choices
+from media_library.models import Category, Event, Language, Rendition
 
 RESOLUTION_CHOICES = [
     ("", _("Any resolution")),
@@ -36,27 +36,9 @@ class VideoFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search"}),
         help_text=_("Words from the title, summary, shot list or tags."),
     )
-    category = forms.ModelChoiceField(
-        label=_("Category"),
-        queryset=Category.objects.all(),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("All categories"),
-    )
-    event = forms.ModelChoiceField(
-        label=_("Event"),
-        queryset=Event.objects.all(),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("All events"),
-    )
-    language = forms.ModelChoiceField(
-        label=_("Language"),
-        queryset=Language.objects.all(),
-        to_field_name="code",
-        required=False,
-        empty_label=_("All languages"),
-    )
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    event = forms.ChoiceField(label=_("Event"), required=False)
+    language = forms.ChoiceField(label=_("Language"), required=False)
     country = forms.ChoiceField(label=_("Country"), required=False)
     date_from = forms.DateField(
         label=_("Recorded from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -75,18 +57,26 @@ class VideoFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Only countries that published videos come from: a list of 250 helps nobody.
-        used = (
-            Video.objects.published()
-            .exclude(country="")
-            .order_by()
-            .values_list("country", flat=True)
-            .distinct()
-        )
-        used_codes = set(used)
-        self.fields["country"].choices = [("", _("All countries"))] + [
-            (code, name) for code, name in countries if code in used_codes
-        ]
+        choices = filter_choices()
+        for name, empty_label in (
+            ("category", _("All categories")),
+            ("event", _("All events")),
+            ("language", _("All languages")),
+            ("country", _("All countries")),
+        ):
+            self.fields[name].choices = [("", empty_label), *choices[name]]
+
+    def clean_category(self) -> Category | None:
+        slug = self.cleaned_data["category"]
+        return Category.objects.filter(slug=slug).first() if slug else None
+
+    def clean_event(self) -> Event | None:
+        slug = self.cleaned_data["event"]
+        return Event.objects.filter(slug=slug).first() if slug else None
+
+    def clean_language(self) -> Language | None:
+        code = self.cleaned_data["language"]
+        return Language.objects.filter(code=code).first() if code else None
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -278,6 +278,8 @@ class Video(models.Model):
         ordering = ["-published_at", "-pk"]
         verbose_name = _("video")
         verbose_name_plural = _("videos")
+        # Also, on PostgreSQL only (migration 0002): video_newest_idx, the catalogue's and home
+        # page's order (published_at DESC NULLS LAST, id DESC), which SQLite cannot index.
         indexes = [
             SearchVectorIndex(fields=["search_vector"], name="video_search_vector_idx"),
             models.Index(fields=["status", "published_at"], name="video_status_published_idx"),

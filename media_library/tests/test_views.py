@@ -116,10 +116,32 @@ def test_catalogue_query_count_does_not_grow_with_the_videos_shown(
     for _n in range(count):
         video = VideoFactory(tags=[TagFactory(name="summit")], country="BE")
         RenditionFactory(video=video)
-    # count + page + categories + events + languages + countries
+    # First visit: count + page + categories + events + languages + countries (then cached).
     with django_assert_num_queries(6):
+        client.get(LIST_URL, {"q": "conference", "min_height": "720"})
+    # Every later visit: count + page.
+    with django_assert_num_queries(2):
         response = client.get(LIST_URL, {"q": "conference", "min_height": "720"})
     assert len(response.context["videos"]) == min(count, views.PAGE_SIZE)
+
+
+def test_a_new_category_appears_in_the_catalogue_filters_at_once(client):
+    from media_library.tests.factories import CategoryFactory
+
+    client.get(LIST_URL)  # the filter choices are cached now
+
+    CategoryFactory(name="Exercise footage", slug="exercise-footage")
+
+    assert '<option value="exercise-footage">Exercise footage</option>' in (
+        client.get(LIST_URL).content.decode()
+    )
+
+
+def test_filtering_by_an_unknown_category_says_so_instead_of_failing(client):
+    response = client.get(LIST_URL, {"category": "no-such-category"})
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
 
 
 @pytest.mark.parametrize("renditions", [1, 4])
