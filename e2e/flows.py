@@ -3,7 +3,9 @@ language; the journeys themselves use the visible labels and button texts."""
 
 from __future__ import annotations
 
-from e2e.conftest import PASSWORD
+from django.urls import reverse
+
+from e2e.conftest import NEW_PASSWORD, PASSWORD, code_from
 
 REGISTRATION = {
     "first_name": "Ada",
@@ -37,3 +39,70 @@ def log_in(page, *, email: str, password: str) -> None:
     page.locator("main form [name=login]").fill(email)
     page.locator("main form [name=password]").fill(password)
     submit(page)
+
+
+PAGES = [
+    "home", "catalogue", "catalogue-no-results", "video", "speeches", "speech", "terms", "404",
+    "login", "registration", "registration-errors", "verification-code", "welcome",
+    "my-account", "delete-account", "unsubscribe", "reset-password", "reset-code",
+    "new-password", "password-updated",
+]  # fmt: skip
+
+
+def walk_every_page(page, catalogue, mailoutbox, visit) -> None:
+    """Visit each public and account page once, as a new journalist would meet them."""
+    page.goto("/")
+    visit("home")
+    page.goto(reverse("media_library:video_list"))
+    visit("catalogue")
+    page.goto(reverse("media_library:video_list") + "?q=zzzz-nothing-matches")
+    visit("catalogue-no-results")
+    page.goto(catalogue.video.get_absolute_url())
+    visit("video")
+    page.goto(reverse("speeches:speech_list"))
+    visit("speeches")
+    page.goto(catalogue.speech.get_absolute_url())
+    visit("speech")
+    page.goto(reverse("terms"))
+    visit("terms")
+    response = page.goto("/no-such-page/")
+    assert response.status == 404
+    visit("404")
+    page.goto(reverse("account_login"))
+    visit("login")
+
+    page.goto(reverse("account_signup") + "?next=" + catalogue.video.get_absolute_url())
+    visit("registration")
+    submit(page)  # the empty form
+    visit("registration-errors")
+    fill_registration(page)
+    submit(page)
+    visit("verification-code")
+    enter_code(page, code_from(mailoutbox[-1]))
+    visit("welcome")
+    submit(page, "main form")  # "Subscribe to our newsletter"
+    assert page.url.endswith(catalogue.video.get_absolute_url())
+
+    page.goto(reverse("accounts:my_account"))
+    visit("my-account")
+    page.goto(reverse("accounts:delete_account"))
+    visit("delete-account")
+    from accounts.models import User
+    from newsletter.services import unsubscribe_token
+
+    user = User.objects.get(email="ada@ebn.example")
+    page.goto(reverse("newsletter:unsubscribe", args=[unsubscribe_token(user=user)]))
+    visit("unsubscribe")
+    submit(page, "header form")  # log out
+
+    page.goto(reverse("account_reset_password"))
+    visit("reset-password")
+    page.locator("main form [name=email]").fill(user.email)
+    submit(page)
+    visit("reset-code")
+    enter_code(page, code_from(mailoutbox[-1]))
+    visit("new-password")
+    page.locator("main form [name=password1]").fill(NEW_PASSWORD)
+    page.locator("main form [name=password2]").fill(NEW_PASSWORD)
+    submit(page)
+    visit("password-updated")

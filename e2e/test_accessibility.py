@@ -5,70 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
-from e2e.conftest import NEW_PASSWORD, axe_violations, code_from, screenshot
-from e2e.flows import enter_code, fill_registration, submit
+from e2e.conftest import PASSWORD, axe_violations, code_from, screenshot
+from e2e.flows import PAGES, enter_code, fill_registration, log_in, submit, walk_every_page
 
 pytestmark = pytest.mark.integration
-
-
-def walk_every_page(page, catalogue, mailoutbox, visit) -> None:
-    """Visit each public and account page once, as a new journalist would meet them."""
-    page.goto("/")
-    visit("home")
-    page.goto(reverse("media_library:video_list"))
-    visit("catalogue")
-    page.goto(reverse("media_library:video_list") + "?q=zzzz-nothing-matches")
-    visit("catalogue-no-results")
-    page.goto(catalogue.video.get_absolute_url())
-    visit("video")
-    page.goto(reverse("speeches:speech_list"))
-    visit("speeches")
-    page.goto(catalogue.speech.get_absolute_url())
-    visit("speech")
-    page.goto(reverse("terms"))
-    visit("terms")
-    response = page.goto("/no-such-page/")
-    assert response.status == 404
-    visit("404")
-    page.goto(reverse("account_login"))
-    visit("login")
-
-    page.goto(reverse("account_signup") + "?next=" + catalogue.video.get_absolute_url())
-    visit("registration")
-    submit(page)  # the empty form
-    visit("registration-errors")
-    fill_registration(page)
-    submit(page)
-    visit("verification-code")
-    enter_code(page, code_from(mailoutbox[-1]))
-    visit("welcome")
-    submit(page, "main form")  # "Subscribe to our newsletter"
-    assert page.url.endswith(catalogue.video.get_absolute_url())
-
-    page.goto(reverse("accounts:my_account"))
-    visit("my-account")
-    page.goto(reverse("accounts:delete_account"))
-    visit("delete-account")
-    from accounts.models import User
-    from newsletter.services import unsubscribe_token
-
-    user = User.objects.get(email="ada@ebn.example")
-    page.goto(reverse("newsletter:unsubscribe", args=[unsubscribe_token(user=user)]))
-    visit("unsubscribe")
-    submit(page, "header form")  # log out
-
-    page.goto(reverse("account_reset_password"))
-    visit("reset-password")
-    page.locator("main form [name=email]").fill(user.email)
-    submit(page)
-    visit("reset-code")
-    enter_code(page, code_from(mailoutbox[-1]))
-    visit("new-password")
-    page.locator("main form [name=password1]").fill(NEW_PASSWORD)
-    page.locator("main form [name=password2]").fill(NEW_PASSWORD)
-    submit(page)
-    visit("password-updated")
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
@@ -87,6 +29,105 @@ def test_every_page_has_no_wcag_21_aa_violation(
 
     walk_every_page(page, catalogue, mailoutbox, visit)
 
-    assert len(found) == 20
+    assert list(found) == PAGES
     report = "\n".join(f"{name}: {v}" for name, vs in found.items() for v in vs)
     assert not report, f"axe-core found WCAG 2.1 A/AA violations ({language}):\n{report}"
+
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  const box = el.getBoundingClientRect();
+  return {
+    tag: el.tagName, id: el.id, text: el.textContent.trim(), href: el.getAttribute("href"),
+    outlineStyle: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth),
+    visible: box.width > 0 && box.height > 0 && box.left >= 0 && box.top >= 0,
+  };
+}"""
+
+
+def test_keyboard_user_skips_to_main_and_always_sees_where_the_focus_is(page, catalogue):
+    page.goto(catalogue.video.get_absolute_url())
+
+    page.keyboard.press("Tab")
+    first = page.evaluate(FOCUSED)
+    assert (first["tag"], first["href"], first["text"]) == ("A", "#main", "Skip to main content")
+    assert first["visible"], "the skip link must appear when it has the focus"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+    # The next Tab goes on from the content, not from the header.
+    page.keyboard.press("Tab")
+    after_skip = page.evaluate(FOCUSED)
+    assert page.evaluate("() => document.querySelector('main').contains(document.activeElement)")
+    assert after_skip["tag"] == "A"
+
+    page.goto(reverse("account_login"))
+    seen = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused["tag"] in {"A", "BUTTON", "INPUT", "SELECT"}:
+            assert focused["outlineStyle"] != "none" and focused["outlineWidth"] >= 2, focused
+            seen.add(focused["tag"])
+        if focused["tag"] == "BODY":
+            break
+    assert {"A", "BUTTON", "INPUT"} <= seen
+
+
+def _errors_tied_to_fields(page) -> dict[str, str]:
+    """Each invalid field's name and the text of the elements its aria-describedby names."""
+    return page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('[aria-invalid="true"]')].map(
+          el => [el.name, (el.getAttribute('aria-describedby') || '').split(/\\s+/)
+            .map(id => document.getElementById(id))
+            .map(ref => ref ? ref.textContent.trim() : 'MISSING').join(' | ')]))"""
+    )
+
+
+def test_error_messages_are_announced_with_their_fields(page, catalogue, mailoutbox):
+    page.goto(reverse("account_signup"))
+    page.locator("main form [name=email]").fill("not-an-email")
+    page.locator("main form [name=password1]").fill("short")
+    submit(page)
+
+    expect(page.get_by_role("alert")).to_have_text("Please correct the errors below.")
+    errors = _errors_tied_to_fields(page)
+    assert set(errors) == {
+        "first_name", "last_name", "organisation", "country", "email", "password1",
+        "password2", "accept_terms",
+    }  # fmt: skip
+    assert "Enter a valid email address." in errors["email"]
+    assert "at least 12 characters" in errors["password1"]
+    assert "You must accept the terms of use" in errors["accept_terms"]
+    assert all("This field is required." in errors[name] for name in ("first_name", "country"))
+    assert not any("MISSING" in text for text in errors.values())
+
+    fill_registration(page)
+    submit(page)
+    enter_code(page, "BBBB-CCCC")
+    assert "Incorrect code." in _errors_tied_to_fields(page)["code"]
+
+
+def test_registration_and_log_in_work_without_javascript(new_context, catalogue, mailoutbox):
+    page = new_context(java_script_enabled=False).new_page()
+    video_url = catalogue.video.get_absolute_url()
+    page.goto(reverse("account_signup") + f"?next={video_url}")
+
+    fill_registration(page)
+    submit(page)
+    enter_code(page, code_from(mailoutbox[-1]))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "You have successfully created your account"
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="No thanks, continue").click()
+    assert page.url.endswith(video_url)
+    submit(page, "header form")  # log out
+    page.goto(video_url)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in").click()
+    log_in(page, email="ada@ebn.example", password=PASSWORD)
+    assert page.url.endswith(video_url)
+    expect(page.get_by_role("link", name="My account")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name=f"Download {catalogue.rendition.label}").click()
+    assert download.value.suggested_filename.endswith(".mp4")
