@@ -67,13 +67,13 @@ def test_concurrent_clients_browsing_and_downloading_get_no_server_error(
     statuses: Counter = Counter()
     answered: Counter = Counter()
     errors: Counter = Counter()
-    bad_downloads = 0
+    bad_downloads = good_downloads = 0
     bad_samples: list = []
     lock = threading.Lock()
     deadline = time.monotonic() + SECONDS
 
     def client(n: int) -> None:
-        nonlocal bad_downloads
+        nonlocal bad_downloads, good_downloads
         rng = random.Random(n)
         session = requests.Session()
         downloader = n % 4 == 0
@@ -93,7 +93,10 @@ def test_concurrent_clients_browsing_and_downloading_get_no_server_error(
                         headers={"Referer": page_url},
                         timeout=60,
                     )
-                    if response.status_code == 200 and response.content != RENDITION_BYTES:
+                    if response.status_code == 200 and response.content == RENDITION_BYTES:
+                        with lock:
+                            good_downloads += 1
+                    elif response.status_code == 200:
                         with lock:
                             bad_downloads += 1
                             bad_samples.append((response.url, response.content[:120]))
@@ -121,10 +124,11 @@ def test_concurrent_clients_browsing_and_downloading_get_no_server_error(
     server_errors = sum(count for status, count in statuses.items() if status >= 500)
     print(
         f"load: {CLIENTS} clients for {SECONDS:.0f} s: {total} responses {dict(statuses)}, "
-        f"{server_errors} 5xx, {bad_downloads} wrong downloads, client errors {dict(errors)}"
+        f"{server_errors} 5xx, {good_downloads} exact downloads, {bad_downloads} wrong ones, client errors {dict(errors)}"
     )
     assert len(answered) == CLIENTS  # every client was served, none starved
     assert server_errors == 0
     assert bad_downloads == 0, bad_samples[:3]
+    assert good_downloads > 0
     assert statuses[200] > 0.9 * total
     assert not errors
