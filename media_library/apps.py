@@ -7,6 +7,7 @@ class MediaLibraryConfig(AppConfig):
     verbose_name = _("Media library")
 
     def ready(self) -> None:
-        from media_library import choices, signals, storage  # noqa: F401  (connect the receivers)
+        from media_library import choices, related, signals, storage  # noqa: F401
 
         choices.connect()
+        related.connect()

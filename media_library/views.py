@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.guards import has_verified_email, verified_account_required
-from media_library import delivery, services
+from accounts.guards import verified_account_required
+from media_library import delivery, related, services
 from media_library.forms import VideoFilterForm
 from media_library.models import Rendition, Video
 
 PAGE_SIZE = 24
-RELATED_VIDEOS = 4
-RELATED_SPEECHES = 5
 
 
 @require_GET
@@ -53,45 +52,23 @@ def video_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _related_speeches(video: Video) -> list:
-    # The speeches app adds Speech.related_videos (related_name "related_speeches"); until it
-    # does, the page simply has no speeches to show.
-    manager = getattr(video, "related_speeches", None)
-    if manager is None:
-        return []
-    from speeches.models import Speech
-
-    return list(Speech.objects.published().filter(pk__in=manager.values("pk"))[:RELATED_SPEECHES])
-
-
 @require_GET
 def video_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    videos = Video.objects.visible_to(request.user)
+    if request.user.is_authenticated:
+        # The download buttons depend on it: asked in the same query as the video.
+        videos = videos.annotate(
+            viewer_verified=Exists(EmailAddress.objects.filter(user=request.user, verified=True))
+        )
     video = get_object_or_404(
-        Video.objects.visible_to(request.user)
-        .select_related("category", "event")
-        .prefetch_related(
+        videos.select_related("category", "event").prefetch_related(
             Prefetch("renditions", queryset=Rendition.objects.ready(), to_attr="ready_renditions"),
             "tags",
             "languages",
         ),
         slug=slug,
     )
-    kinship = Q()
-    if video.event_id:
-        kinship |= Q(event_id=video.event_id)
-    if video.category_id:
-        kinship |= Q(category_id=video.category_id)
-    related_videos = (
-        list(
-            Video.objects.published()
-            .for_cards()
-            .filter(kinship)
-            .exclude(pk=video.pk)
-            .sorted_by()[:RELATED_VIDEOS]
-        )
-        if kinship
-        else []
-    )
+    related_videos, related_speeches = related.related_for(video)
     return render(
         request,
         "media_library/video_detail.html",
@@ -99,8 +76,8 @@ def video_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "video": video,
             "renditions": video.ready_renditions,
             "related_videos": related_videos,
-            "related_speeches": _related_speeches(video),
-            "can_download": has_verified_email(request.user),
+            "related_speeches": related_speeches,
+            "can_download": getattr(video, "viewer_verified", False),
             "is_preview": not video.is_public(),
         },
     )

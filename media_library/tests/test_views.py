@@ -151,10 +151,14 @@ def test_video_page_query_count_does_not_grow_with_renditions_or_tags(
     video = VideoFactory(tags=[TagFactory(name=f"t{n}") for n in range(renditions)])
     RenditionFactory.create_batch(renditions, video=video)
     VideoFactory.create_batch(renditions, category=video.category)
-    # session + user + video + renditions + tags + languages + related videos
-    # + related speeches + verified email
-    with django_assert_num_queries(9):
+    # First view: session + user + video (with the viewer's verified flag) + renditions
+    # + tags + languages + related videos + related speeches (then cached).
+    with django_assert_num_queries(8):
+        verified_client.get(video.get_absolute_url())
+    # Later views: the related lists come from the cache.
+    with django_assert_num_queries(6):
         response = verified_client.get(video.get_absolute_url())
+    assert response.context["can_download"] is True
     assert len(response.context["renditions"]) == renditions
 
 
@@ -251,3 +255,25 @@ def test_catalogue_and_video_page_speak_french(client):
     assert "Rechercher et filtrer" in listing and "1 vidéo" in listing
     page = client.get(video.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Liste des plans" in page and "Versions disponibles de cette vidéo" in page
+
+
+def test_a_newly_published_related_video_shows_on_the_page_at_once(client):
+    video = VideoFactory()
+    client.get(video.get_absolute_url())  # related lists cached now
+
+    newcomer = VideoFactory(category=video.category, title="Fresh arrivals footage")
+
+    page = client.get(video.get_absolute_url()).content.decode()
+    assert newcomer.title in page
+
+
+def test_an_unverified_account_sees_no_download_buttons(client):
+    from accounts.tests.factories import UserFactory
+
+    video = VideoFactory()
+    RenditionFactory(video=video)
+    client.force_login(UserFactory(verified=False))
+
+    response = client.get(video.get_absolute_url())
+
+    assert response.context["can_download"] is False
