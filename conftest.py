@@ -231,7 +231,10 @@ class CeleryWorkerProcess:
 
 @pytest.fixture(scope="session")
 def worker_environment(
-    django_db_setup, django_db_blocker, redis_url: str, smtp_server: SMTPTestServer,
+    django_db_setup,
+    django_db_blocker,
+    redis_url: str,
+    smtp_server: SMTPTestServer,
     tmp_path_factory,
 ) -> dict[str, str]:
     with django_db_blocker.unblock():
@@ -306,3 +309,25 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2, message: 
 @pytest.fixture
 def wait():
     return wait_for
+
+
+# --- Figures ----------------------------------------------------------------------------------
+# Drills and checks print one line with their figure ("sent 500/500 after outage"). pytest hides
+# a passing test's output, so the lines are gathered and shown together at the end of the run.
+
+_FIGURES: list[str] = []
+
+
+def pytest_runtest_logreport(report) -> None:
+    if report.when == "call" and report.passed and report.capstdout:
+        name = report.nodeid.split("::")[-1]
+        _FIGURES.extend(
+            f"{name}: {line.strip()}" for line in report.capstdout.splitlines() if line.strip()
+        )
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _FIGURES:
+        terminalreporter.section("figures printed by drills and checks")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)
