@@ -7,17 +7,28 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from e2e.conftest import PASSWORD, axe_violations, code_from, screenshot
+from e2e.conftest import (
+    DESKTOP,
+    PASSWORD,
+    PHONE,
+    assert_no_horizontal_overflow,
+    axe_violations,
+    code_from,
+    screenshot,
+)
 from e2e.flows import PAGES, enter_code, fill_registration, log_in, submit, walk_every_page
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize(
+    ("language", "viewport"), [("en", DESKTOP), ("fr", PHONE)], ids=["en-desktop", "fr-phone"]
+)
 def test_every_page_has_no_wcag_21_aa_violation(
-    language, new_context, live_server, catalogue, mailoutbox
+    language, viewport, new_context, live_server, catalogue, mailoutbox
 ):
-    context = new_context()
+    """English on a desktop screen, French (the longer words) on a 375-px phone."""
+    context = new_context(viewport=viewport)
     context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     page = context.new_page()
     found: dict[str, list[str]] = {}
@@ -26,6 +37,8 @@ def test_every_page_has_no_wcag_21_aa_violation(
         assert page.locator("html").get_attribute("lang") == language, name
         screenshot(page, f"a11y-{language}-{name}")
         found[name] = [str(v) for v in axe_violations(page)]
+        if viewport == PHONE:
+            assert_no_horizontal_overflow(page)
 
     walk_every_page(page, catalogue, mailoutbox, visit)
 
