@@ -1,8 +1,9 @@
 """What a video page links to (related videos and speeches), cached for a few minutes.
 
 Two queries per page view for lists that change when editors publish. Any save or delete of
-a video or speech (or a change of a speech's related videos) moves the cache version, so
-editors' changes show at once; otherwise the lists live RELATED_CACHE_SECONDS.
+a video, speech, category, event or language (or a change of a speech's related videos) moves
+the content version, so editors' changes show at once; the catalogue's cached fragments use
+the same version.
 """
 
 from __future__ import annotations
@@ -43,8 +44,13 @@ def related_speeches(video) -> list:
     )
 
 
+def content_version() -> int:
+    """Moves whenever a video or speech changes: part of every cache key of public lists."""
+    return cache.get_or_set(VERSION_KEY, 1, timeout=None)
+
+
 def related_for(video) -> tuple[list, list]:
-    version = cache.get_or_set(VERSION_KEY, 1, timeout=None)
+    version = content_version()
     key = f"media_library:related:{version}:{video.pk}"
     related = cache.get(key)
     if related is None:
@@ -63,10 +69,10 @@ def forget_related(**kwargs) -> None:
 def connect() -> None:
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from media_library.models import Video
+    from media_library.models import Category, Event, Language, Video
     from speeches.models import Speech
 
-    for model in (Video, Speech):
+    for model in (Video, Speech, Category, Event, Language):
         for signal in (post_save, post_delete):
             signal.connect(
                 forget_related,

@@ -19,6 +19,8 @@ from media_library.forms import VideoFilterForm
 from media_library.models import Rendition, Video
 
 PAGE_SIZE = 24
+# The rendered filters and cards of one catalogue URL; any edit moves content_version.
+CATALOGUE_CACHE_SECONDS = 120
 
 
 @require_GET
@@ -48,7 +50,14 @@ def video_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "media_library/video_list.html",
-        {"form": form, "page": page, "videos": page.object_list, "searching": searching},
+        {
+            "form": form,
+            "page": page,
+            "videos": page.object_list,
+            "searching": searching,
+            "content_version": related.content_version(),
+            "cache_seconds": CATALOGUE_CACHE_SECONDS,
+        },
     )
 
 
