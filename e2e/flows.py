@@ -44,7 +44,7 @@ def log_in(page, *, email: str, password: str) -> None:
 PAGES = [
     "home", "catalogue", "catalogue-no-results", "video", "speeches", "speech", "terms", "404",
     "login", "registration", "registration-errors", "verification-code", "welcome",
-    "my-account", "delete-account", "unsubscribe", "reset-password", "reset-code",
+    "my-account", "change-password", "email-addresses", "delete-account", "unsubscribe", "reset-password", "reset-code",
     "new-password", "password-updated",
 ]  # fmt: skip
 
@@ -85,6 +85,10 @@ def walk_every_page(page, catalogue, mailoutbox, visit) -> None:
 
     page.goto(reverse("accounts:my_account"))
     visit("my-account")
+    page.goto(reverse("account_change_password"))
+    visit("change-password")
+    page.goto(reverse("account_email"))
+    visit("email-addresses")
     page.goto(reverse("accounts:delete_account"))
     visit("delete-account")
     from accounts.models import User
