@@ -143,6 +143,7 @@ def test_dates_and_numbers_are_written_the_french_way(client):
     translation.deactivate()
 
     assert "13 octobre 2004" in speech_page
+    assert "<dd>Anglais</dd>" in speech_page  # the speech's language, named in French
     assert "Oct. 13, 2004" in english_speech_page
     assert "396,8\xa0Kio" in video_page  # a decimal comma, French units
 
