@@ -12,7 +12,7 @@ try:
 except ImportError:  # the `browser` fixture reports the missing service
     expect = None
 
-from e2e.conftest import NEW_PASSWORD, PASSWORD, code_from, screenshot
+from e2e.conftest import DESKTOP, NEW_PASSWORD, PASSWORD, PHONE, code_from, screenshot
 
 
 def field(page, label: str):
@@ -35,6 +35,13 @@ def test_visitor_registers_from_a_video_verifies_the_code_subscribes_and_downloa
     expect(page.get_by_role("heading", name="3 videos")).to_be_visible()
     screenshot(page, "catalogue")
     screenshot(page, "catalogue-phone", phone=True)
+    # On a phone the filters come first; one link jumps past them to the results.
+    jump = page.get_by_role("link", name="Go to the results")
+    expect(jump).to_be_hidden()
+    page.set_viewport_size(PHONE)
+    jump.click()
+    expect(page).to_have_url(re.compile("#results-heading$"))
+    page.set_viewport_size(DESKTOP)
 
     page.get_by_role("link", name=catalogue.video.title).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(catalogue.video.title)
