@@ -10,10 +10,12 @@ from portal import health
 
 HOME_VIDEOS = 6
 HOME_SPEECHES = 5
+HOME_CACHE_SECONDS = 120
 
 
 def home(request: HttpRequest) -> HttpResponse:
     from media_library.models import Video
+    from media_library.related import content_version
     from speeches.models import Speech
 
     return render(
@@ -23,6 +25,9 @@ def home(request: HttpRequest) -> HttpResponse:
             # The catalogue's own "newest" order: one index serves both pages (bench, P1).
             "latest_videos": Video.objects.published().for_cards().sorted_by()[:HOME_VIDEOS],
             "latest_speeches": Speech.objects.published().newest_first()[:HOME_SPEECHES],
+            # Both lists are rendered once per content version (any edit moves it).
+            "content_version": content_version(),
+            "cache_seconds": HOME_CACHE_SECONDS,
         },
     )
 

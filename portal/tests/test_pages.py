@@ -82,10 +82,11 @@ def test_home_page_lists_the_newest_published_videos_and_speeches_in_fixed_queri
     VideoFactory(title="Unreleased footage", status="draft", published_at=None)
     SpeechFactory.create_batch(2, title="Opening remarks", published=True)
     SpeechFactory(title="Draft remarks")
-    client.get("/")  # warm the per-process caches (site, content types)
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(2):  # the newest videos, the newest speeches
         page = client.get("/").content.decode()
+    with django_assert_num_queries(0):  # then rendered from the cache until something changes
+        assert client.get("/").content.decode().count("Summit arrivals") == 3
 
     assert page.count("Summit arrivals") == 3
     assert page.count("Opening remarks") == 2
@@ -104,3 +105,13 @@ def test_sitemap_lists_published_speeches(client):
     assert response.status_code == 200
     assert speech.get_absolute_url() in response.content.decode()
     assert draft.get_absolute_url() not in response.content.decode()
+
+
+def test_home_page_shows_a_newly_published_speech_at_once(client):
+    from speeches.tests.factories import SpeechFactory
+
+    client.get("/")
+
+    SpeechFactory(title="Fresh remarks", published=True)
+
+    assert "Fresh remarks" in client.get("/").content.decode()
