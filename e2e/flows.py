@@ -43,9 +43,10 @@ def log_in(page, *, email: str, password: str) -> None:
 
 PAGES = [
     "home", "catalogue", "catalogue-no-results", "video", "speeches", "speech", "terms", "404",
-    "login", "registration", "registration-errors", "verification-code", "welcome",
-    "my-account", "change-password", "email-addresses", "delete-account", "unsubscribe", "reset-password", "reset-code",
-    "new-password", "password-updated",
+    "login", "login-errors", "registration", "registration-errors", "verification-code",
+    "welcome", "my-account", "change-password", "email-addresses", "delete-account",
+    "unsubscribe", "unsubscribed", "reset-password", "reset-code", "new-password",
+    "password-updated",
 ]  # fmt: skip
 
 
@@ -70,6 +71,8 @@ def walk_every_page(page, catalogue, mailoutbox, visit) -> None:
     visit("404")
     page.goto(reverse("account_login"))
     visit("login")
+    log_in(page, email="nobody@ebn.example", password=PASSWORD)  # no such account
+    visit("login-errors")
 
     page.goto(reverse("account_signup") + "?next=" + catalogue.video.get_absolute_url())
     visit("registration")
@@ -97,6 +100,8 @@ def walk_every_page(page, catalogue, mailoutbox, visit) -> None:
     user = User.objects.get(email="ada@ebn.example")
     page.goto(reverse("newsletter:unsubscribe", args=[unsubscribe_token(user=user)]))
     visit("unsubscribe")
+    submit(page)
+    visit("unsubscribed")
     submit(page, "header form")  # log out
 
     page.goto(reverse("account_reset_password"))
