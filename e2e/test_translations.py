@@ -106,8 +106,10 @@ def test_the_verification_email_is_written_in_the_language_of_the_page(
     assert subject in message.subject
     assert body in message.body
     code_from(message)
-    html = message.alternatives[0][0] if message.alternatives else ""
-    assert f'lang="{language}"' in html or not html
+    (html, mimetype), *_ = message.alternatives
+    assert mimetype == "text/html"
+    assert f'<html lang="{language}">' in html
+    assert body in html
 
 
 @pytest.mark.django_db
