@@ -19,7 +19,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from portal.testing.services import free_port, wait_for_port
+from portal.testing.services import free_port, stop_process, wait_for_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Production sits behind a TLS proxy; without this header the portal (debug off) redirects
@@ -91,13 +91,7 @@ class Gunicorn:
         return children_of(self.process.pid)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        stop_process(self.process, timeout=30)
 
 
 def children_of(pid: int) -> list[int]:
@@ -241,12 +235,7 @@ class Nginx:
         return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop_process(self.process, timeout=10)
 
 
 # --- An HTTP client with cookies, for logins, forms and redirects ------------------------------

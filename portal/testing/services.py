@@ -46,3 +46,17 @@ def wait_for_port(port: int, *, host: str = "127.0.0.1", timeout: float = 20) ->
                 return True
         time.sleep(0.1)
     return False
+
+
+def stop_process(process, *, timeout: float = 15) -> None:
+    """Ask a server process to stop (SIGTERM), and kill it if it has not within `timeout`."""
+    import subprocess
+
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)

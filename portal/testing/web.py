@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from portal.testing.services import free_port, wait_for_port
+from portal.testing.services import free_port, stop_process, wait_for_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -53,12 +53,7 @@ class GunicornProcess:
         return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop_process(self.process, timeout=15)
 
 
 def csrf_token(page: str) -> str:
