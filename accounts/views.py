@@ -4,7 +4,7 @@ from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -34,7 +34,8 @@ def welcome(request: HttpRequest) -> HttpResponse:
         if request.POST.get("subscribe") == "yes":
             newsletter_services.subscribe(user=request.user, source=Subscription.Source.SIGNUP)
             messages.success(request, _("You are subscribed to our newsletter."))
-        return redirect(next_url)
+        # A URL, never a view name: redirect() would try to reverse "next=0" and fail.
+        return HttpResponseRedirect(next_url)
     return render(
         request,
         "accounts/welcome.html",

@@ -216,3 +216,62 @@ def test_login_with_the_right_password_still_works_after_the_abuse_checks(client
         reverse("account_login"), {"login": user.email, "password": DEFAULT_PASSWORD}
     )
     assert response.status_code == 302
+
+
+@pytest.fixture
+def logged_in(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("name", "fields"),
+    [
+        ("accounts:my_account", ["first_name", "last_name", "organisation", "country"]),
+        ("accounts:delete_account", ["password"]),
+        ("accounts:newsletter_preference", ["subscribed"]),
+        ("accounts:welcome", ["subscribe", "next"]),
+    ],
+)
+def test_a_thousand_malformed_submissions_to_my_account_forms_never_cause_a_server_error(
+    name, fields, logged_in, user
+):
+    rng = random.Random(hash(name) % 1000)
+    statuses: Counter = Counter()
+
+    for _ in range(SUBMISSIONS):
+        response = logged_in.post(reverse(name), random_submission(rng, fields))
+        statuses[response.status_code] += 1
+        assert response.status_code < 500, (name, response.status_code)
+        if response.status_code == 302:
+            assert "://" not in response.url  # never sent to another site
+
+    from accounts.models import User
+
+    assert User.objects.filter(pk=user.pk).exists()  # no junk password deletes the account
+    print(f"{name}: {SUBMISSIONS} malformed submissions, statuses {dict(statuses)}, 0 server errors")
+
+
+def test_a_thousand_malformed_catalogue_queries_and_unsubscribe_posts_never_cause_a_server_error(
+    client, user
+):
+    from newsletter.services import unsubscribe_token
+
+    rng = random.Random(11)
+    catalogue_fields = ["q", "category", "event", "language", "country", "date_from",
+                        "date_to", "min_height", "sort", "page"]
+    token = unsubscribe_token(user=user)
+    statuses: Counter = Counter()
+
+    for n in range(SUBMISSIONS):
+        response = client.get(reverse("media_library:video_list"),
+                              random_submission(rng, catalogue_fields))
+        statuses[f"catalogue {response.status_code}"] += 1
+        assert response.status_code < 500
+        forged = token if n % 2 else token[:-4] + "".join(rng.choices(string.ascii_letters, k=4))
+        response = client.post(reverse("newsletter:one_click", args=[forged]),
+                               random_submission(rng, ["List-Unsubscribe"]))
+        statuses[f"one-click {response.status_code}"] += 1
+        assert response.status_code < 500
+
+    print(f"catalogue and one-click unsubscribe: {SUBMISSIONS} each, statuses {dict(statuses)}")
