@@ -249,7 +249,9 @@ def test_a_thousand_malformed_submissions_to_my_account_forms_never_cause_a_serv
     from accounts.models import User
 
     assert User.objects.filter(pk=user.pk).exists()  # no junk password deletes the account
-    print(f"{name}: {SUBMISSIONS} malformed submissions, statuses {dict(statuses)}, 0 server errors")
+    print(
+        f"{name}: {SUBMISSIONS} malformed submissions, statuses {dict(statuses)}, 0 server errors"
+    )
 
 
 def test_a_thousand_malformed_catalogue_queries_and_unsubscribe_posts_never_cause_a_server_error(
@@ -258,19 +260,32 @@ def test_a_thousand_malformed_catalogue_queries_and_unsubscribe_posts_never_caus
     from newsletter.services import unsubscribe_token
 
     rng = random.Random(11)
-    catalogue_fields = ["q", "category", "event", "language", "country", "date_from",
-                        "date_to", "min_height", "sort", "page"]
+    catalogue_fields = [
+        "q",
+        "category",
+        "event",
+        "language",
+        "country",
+        "date_from",
+        "date_to",
+        "min_height",
+        "sort",
+        "page",
+    ]
     token = unsubscribe_token(user=user)
     statuses: Counter = Counter()
 
     for n in range(SUBMISSIONS):
-        response = client.get(reverse("media_library:video_list"),
-                              random_submission(rng, catalogue_fields))
+        response = client.get(
+            reverse("media_library:video_list"), random_submission(rng, catalogue_fields)
+        )
         statuses[f"catalogue {response.status_code}"] += 1
         assert response.status_code < 500
         forged = token if n % 2 else token[:-4] + "".join(rng.choices(string.ascii_letters, k=4))
-        response = client.post(reverse("newsletter:one_click", args=[forged]),
-                               random_submission(rng, ["List-Unsubscribe"]))
+        response = client.post(
+            reverse("newsletter:one_click", args=[forged]),
+            random_submission(rng, ["List-Unsubscribe"]),
+        )
         statuses[f"one-click {response.status_code}"] += 1
         assert response.status_code < 500
 
