@@ -15,11 +15,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
-from portal.testing.services import free_port, service_unavailable
+from portal.testing.services import free_port, postgres_server_url, service_unavailable
 from portal.testing.smtp import SMTPTestServer
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -145,11 +144,7 @@ def database_url_for_subprocess() -> str:
     conf = connection.settings_dict
     if conf["ENGINE"] != "django.db.backends.postgresql":
         service_unavailable("a real worker shares the test database: needs PostgreSQL")
-    user = quote(conf["USER"] or "postgres")
-    password = f":{quote(conf['PASSWORD'])}" if conf["PASSWORD"] else ""
-    host = conf["HOST"] or "127.0.0.1"
-    port = conf["PORT"] or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{conf['NAME']}"
+    return f"{postgres_server_url(conf)}/{conf['NAME']}"
 
 
 class CeleryWorkerProcess:

@@ -60,3 +60,14 @@ def stop_process(process, *, timeout: float = 15) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(10)
+
+
+def postgres_server_url(settings_dict: dict) -> str:
+    """`postgres://user[:password]@host:port` of a Django database, without the database name."""
+    from urllib.parse import quote
+
+    user = quote(settings_dict["USER"] or "postgres")
+    password = f":{quote(settings_dict['PASSWORD'])}" if settings_dict["PASSWORD"] else ""
+    host = settings_dict["HOST"] or "127.0.0.1"
+    port = settings_dict["PORT"] or 5432
+    return f"postgres://{user}{password}@{host}:{port}"

@@ -12,11 +12,11 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
-from portal.testing.services import require_executable
+from portal.testing.services import postgres_server_url, require_executable
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -26,10 +26,7 @@ pytestmark = pytest.mark.integration
 def _postgres_server_url() -> str:
     from django.db import connection
 
-    conf = connection.settings_dict
-    user = quote(conf["USER"] or "postgres")
-    password = f":{quote(conf['PASSWORD'])}" if conf["PASSWORD"] else ""
-    return f"postgres://{user}{password}@{conf['HOST'] or '127.0.0.1'}:{conf['PORT'] or 5432}"
+    return postgres_server_url(connection.settings_dict)
 
 
 def test_bench_smoke_mode_measures_everything_and_writes_the_report(
