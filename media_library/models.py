@@ -23,6 +23,12 @@ from media_library.storage import public_storage
 
 # The text-search configuration of the stored vector and of every query against it.
 SEARCH_CONFIG = "english"
+# A search lists at most this many videos: the first ones in the chosen order, or, sorted by
+# relevance, the newest matches ranked. Its work and its count stop there, whatever the number
+# of matches; the catalogue then says "1,000+ videos".
+SEARCH_RESULTS_CAP = 1000
+# The operators of `websearch` syntax besides phrases: `or` between words, `-` before one.
+WEBSEARCH_OR_NOT = re.compile(r"(?:^|\s)(?:or\s|-)", re.IGNORECASE)
 
 
 class SearchVectorIndex(GinIndex):
@@ -91,7 +97,16 @@ class Language(models.Model):
         return self.name
 
 
+# The catalogue's default order, which video_newest_idx (migration 0002) serves.
+NEWEST_FIRST = [F("published_at").desc(nulls_last=True), "-pk"]
+
+
 class VideoQuerySet(models.QuerySet["Video"]):
+    # Set on the queryset `sorted_by()` returns for a search: the most videos it lists (the
+    # template words the count from it), and the uncapped matches that `count()` counts.
+    result_cap: int | None = None
+    _matches: VideoQuerySet | None = None
+
     def published(self, *, now: datetime | None = None) -> VideoQuerySet:
         """What the public may see: published, or scheduled with its time passed.
 
@@ -133,26 +148,29 @@ class VideoQuerySet(models.QuerySet["Video"]):
             return self
         if connections[self.db].vendor == "postgresql":
             search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-            return (
-                self.filter(search_vector=search_query)
-                # The title is the stored vector's weight-A part: filtering the vector is far
-                # cheaper than running to_tsvector over every matching title again.
-                .alias(
-                    title_vector=Func(
-                        F("search_vector"),
-                        Value("{a}"),
-                        function="ts_filter",
-                        output_field=SearchVectorField(),
-                    )
-                )
-                .annotate(
-                    rank=SearchRank(F("search_vector"), search_query),
-                    title_hit=Case(
-                        When(title_vector=search_query, then=Value(1)),
-                        default=Value(0),
-                        output_field=models.IntegerField(),
-                    ),
-                )
+            matches = self.filter(search_vector=search_query)
+            if '"' in query and not WEBSEARCH_OR_NOT.search(query):
+                # PostgreSQL counts a phrase as frequent as its words together, however rarely
+                # they stand side by side, and would walk video_newest_idx through most of the
+                # catalogue for the first matches (see `sorted_by`). Every word of the query
+                # again, which its matches all contain, makes its estimate smaller.
+                words = SearchQuery(query.replace('"', " "), config=SEARCH_CONFIG)
+                matches = matches.filter(search_vector=words)
+            # The title is the stored vector's weight-A part: filtering the vector is far
+            # cheaper than running to_tsvector over every matching title again.
+            title_vector = Func(
+                F("search_vector"),
+                Value("{a}"),
+                function="ts_filter",
+                output_field=SearchVectorField(),
+            )
+            return matches.alias(title_vector=title_vector).annotate(
+                rank=SearchRank(F("search_vector"), search_query),
+                title_hit=Case(
+                    When(title_vector=search_query, then=Value(1)),
+                    default=Value(0),
+                    output_field=models.IntegerField(),
+                ),
             )
         words = query.split()
         matches = Q()
@@ -206,19 +224,44 @@ class VideoQuerySet(models.QuerySet["Video"]):
         return qs
 
     def sorted_by(self, sort: str = "", *, searching: bool = False) -> VideoQuerySet:
-        newest = [F("published_at").desc(nulls_last=True), "-pk"]
+        """The catalogue's orders; a search is capped at SEARCH_RESULTS_CAP (see `_capped`).
+
+        A search without a chosen order sorts by relevance: title hits first, then ts_rank,
+        then newest, over the newest SEARCH_RESULTS_CAP matches.
+        """
         orders = {
-            "newest": newest,
+            "newest": NEWEST_FIRST,
             "oldest": [F("published_at").asc(nulls_first=True), "pk"],
             "recorded": [F("recorded_on").desc(nulls_last=True), "-pk"],
             "title": ["title", "pk"],
             "duration": [F("duration_seconds").asc(nulls_last=True), "pk"],
         }
+        if not searching:
+            return self.order_by(*orders.get(sort, NEWEST_FIRST))
         if sort in orders:
-            return self.order_by(*orders[sort])
-        if searching:
-            return self.order_by("-title_hit", "-rank", *newest)
-        return self.order_by(*newest)
+            return self._capped(candidates=orders[sort], listing=orders[sort])
+        return self._capped(candidates=NEWEST_FIRST, listing=["-title_hit", "-rank", *NEWEST_FIRST])
+
+    def _capped(self, *, candidates: list, listing: list) -> VideoQuerySet:
+        """The first SEARCH_RESULTS_CAP matches by `candidates`, listed in `listing` order.
+
+        Only those few rows are ranked and sorted, and the paginator's count stops at the cap:
+        the work is bounded by the cap, not by the number of matches. On PostgreSQL the
+        candidates are found by walking video_newest_idx until enough rows match (a frequent
+        word) or through the GIN index (a rare one): the planner chooses.
+        """
+        cap = SEARCH_RESULTS_CAP
+        first = self.order_by(*candidates).values("pk")[:cap]
+        capped = self.filter(pk__in=first).order_by(*listing)
+        capped.result_cap = cap
+        capped._matches = self
+        return capped
+
+    def count(self) -> int:
+        """A capped search counts its matches up to the cap only, in whatever order is cheapest."""
+        if self._matches is None or self._result_cache is not None:
+            return super().count()
+        return self._matches.order_by()[: self.result_cap].count()
 
 
 class Video(models.Model):

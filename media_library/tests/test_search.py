@@ -1,0 +1,245 @@
+"""The catalogue's search at scale: a search lists at most SEARCH_RESULTS_CAP videos.
+
+Its work is bounded by that cap, not by the number of matches (issue 8, target P3): only the
+newest matches are ranked, and the count stops at the cap, which the page words as "1,000+".
+The cap is made small here; the stories run on SQLite and, with DATABASE_URL set, on
+PostgreSQL, where the ones that need its full-text search ask for the `postgres` fixture.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.postgres.search import SearchVector
+from django.core.paginator import Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from media_library import models
+from media_library.models import Video
+from media_library.tests.factories import VideoFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = reverse("media_library:video_list")
+CAP = 5
+
+
+@pytest.fixture
+def small_cap(monkeypatch) -> int:
+    monkeypatch.setattr(models, "SEARCH_RESULTS_CAP", CAP)
+    return CAP
+
+
+def titles(response) -> list[str]:
+    return [video.title for video in response.context["videos"]]
+
+
+def count_heading(response) -> str:
+    html = response.content.decode()
+    start = html.index('id="results-heading"')
+    heading = html[html.index(">", start) + 1 : html.index("</h2>", start)]
+    return re.sub(r"[ \n]+", " ", heading).strip()  # the no-break spaces of numbers stay
+
+
+def frigate_videos(count: int, *, title_hits: tuple[int, ...] = ()) -> list[Video]:
+    """`count` videos about a frigate, newest first; those in `title_hits` name it in the title."""
+    now = timezone.now()
+    return [
+        VideoFactory(
+            title=f"Frigate at sea {n}" if n in title_hits else f"Harbour arrival {n}",
+            summary="The crew waves.",
+            shot_list="00:00:01 Frigate leaving the harbour",
+            published_at=now - timedelta(hours=n + 1),
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_frequent_word_lists_title_hits_first_and_says_when_there_are_more(client, small_cap):
+    videos = frigate_videos(CAP + 3, title_hits=(3,))
+    VideoFactory(title="Podium", shot_list="00:00:01 Podium")
+
+    response = client.get(LIST_URL, {"q": "frigate"})
+
+    # The newest CAP matches, the title hit first, then newest first; the older ones are cut.
+    newest = [v.title for v in videos[:CAP]]
+    assert titles(response) == [videos[3].title] + [t for t in newest if t != videos[3].title]
+    assert response.context["page"].paginator.count == CAP
+    assert count_heading(response) == f"{CAP}+ videos"
+    assert f"Only {CAP} of them are listed" in response.content.decode()
+
+
+def test_a_search_under_the_cap_shows_its_exact_total(client, small_cap):
+    frigate_videos(CAP - 1, title_hits=(2,))
+
+    response = client.get(LIST_URL, {"q": "frigate"})
+
+    assert len(titles(response)) == CAP - 1
+    assert titles(response)[0] == "Frigate at sea 2"
+    assert count_heading(response) == f"{CAP - 1} videos"
+    assert "are listed" not in response.content.decode()
+
+
+def test_the_cap_wording_is_french_for_a_french_reader(client, small_cap):
+    frigate_videos(CAP + 1)
+    client.cookies["django_language"] = "fr"
+
+    html = client.get(LIST_URL, {"q": "frigate"}).content.decode()
+
+    assert f"{CAP} vidéos ou plus" in html
+    assert f"Seules {CAP} d’entre elles sont affichées" in html  # noqa: RUF001
+
+
+def test_a_thousand_matches_are_counted_with_the_readers_thousands_separator(client):
+    assert models.SEARCH_RESULTS_CAP == 1000
+    now = timezone.now()
+    Video.objects.bulk_create(
+        Video(
+            title=f"Frigate {n}",
+            slug=f"frigate-{n}",
+            status=Video.Status.PUBLISHED,
+            published_at=now - timedelta(minutes=n + 1),
+        )
+        for n in range(1001)
+    )
+    if connection.vendor == "postgresql":  # bulk_create skips the signal that fills the vector
+        Video.objects.update(search_vector=SearchVector("title", config=models.SEARCH_CONFIG))
+
+    english = client.get(LIST_URL, {"q": "frigate"})
+    client.cookies["django_language"] = "fr"
+    french = client.get(LIST_URL, {"q": "frigate"})
+
+    assert english.context["page"].paginator.count == 1000
+    assert count_heading(english) == "1,000+ videos"
+    assert count_heading(french) == "1\xa0000 vidéos ou plus"
+
+
+def test_sorting_a_search_by_newest_is_exact_and_ignores_title_hits(client, small_cap):
+    videos = frigate_videos(CAP + 3, title_hits=(CAP + 1, 2))
+
+    response = client.get(LIST_URL, {"q": "frigate", "sort": "newest"})
+
+    assert titles(response) == [v.title for v in videos[:CAP]]
+    assert count_heading(response) == f"{CAP}+ videos"
+
+
+def test_sorting_a_search_by_oldest_lists_the_oldest_matches(client, small_cap):
+    videos = frigate_videos(CAP + 3)
+
+    response = client.get(LIST_URL, {"q": "frigate", "sort": "oldest"})
+
+    assert titles(response) == [v.title for v in reversed(videos)][:CAP]
+
+
+def test_a_rare_word_lists_every_one_of_its_matches(client, small_cap):
+    frigate_videos(CAP * 3)
+    now = timezone.now()
+    rare = [
+        VideoFactory(
+            title=f"Doorstep {n}",
+            shot_list="00:00:01 Corvette alongside",
+            published_at=now - timedelta(days=30 * n),
+        )
+        for n in range(3)
+    ]
+
+    response = client.get(LIST_URL, {"q": "corvette"})
+
+    assert titles(response) == [v.title for v in rare]
+    assert count_heading(response) == "3 videos"
+
+
+def test_the_pages_of_a_capped_search_end_at_the_cap(client, small_cap, monkeypatch):
+    from media_library import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    videos = frigate_videos(CAP + 4)
+
+    pages = [client.get(LIST_URL, {"q": "frigate", "sort": "newest", "page": n}) for n in (1, 2, 3)]
+
+    assert [title for page in pages for title in titles(page)] == [v.title for v in videos[:CAP]]
+    assert pages[0].context["page"].paginator.num_pages == 3
+    assert 'rel="next"' not in pages[2].content.decode()
+
+
+def test_the_catalogue_without_a_search_is_not_capped(client, small_cap):
+    frigate_videos(CAP + 2)
+
+    response = client.get(LIST_URL)
+
+    assert len(titles(response)) == CAP + 2
+    assert count_heading(response) == f"{CAP + 2} videos"
+
+
+def test_a_capped_search_counts_its_matches_no_further_than_the_cap(small_cap):
+    frigate_videos(CAP + 3)
+    videos = Video.objects.published().for_cards().search("frigate").filtered()
+    capped = videos.sorted_by("", searching=True)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = Paginator(capped, 2).get_page(1)
+        shown = list(page.object_list)
+
+    assert page.paginator.count == CAP
+    count_sql, page_sql = (q["sql"] for q in queries.captured_queries)
+    assert "COUNT(*)" in count_sql and f"LIMIT {CAP}" in count_sql
+    assert f"LIMIT {CAP}" in page_sql  # only the newest CAP matches are ranked
+    assert len(shown) == 2
+    # A queryset derived from it counts exactly what it holds.
+    assert capped.filter(title__endswith=" 0").count() == 1
+
+
+# --- PostgreSQL's full-text search -------------------------------------------------------------
+
+
+def test_postgres_ranks_title_hits_then_relevance_then_newest_among_the_newest(
+    postgres, client, small_cap
+):
+    now = timezone.now()
+    plain = VideoFactory(
+        title="Harbour", shot_list="00:00:01 Frigate", published_at=now - timedelta(hours=1)
+    )
+    repeated = VideoFactory(
+        title="Navy",
+        summary="Frigate, frigate and frigate.",
+        shot_list="00:00:01 Frigate",
+        published_at=now - timedelta(hours=2),
+    )
+    titled = VideoFactory(
+        title="Frigate drill", shot_list="00:00:01 Deck", published_at=now - timedelta(hours=3)
+    )
+    for n in range(CAP - 3):
+        VideoFactory(
+            title=f"Escort {n}",
+            shot_list="00:00:01 Frigate",
+            published_at=now - timedelta(hours=4 + n),
+        )
+    older_title_hit = VideoFactory(
+        title="Frigate of old", shot_list="00:00:01 Frigate", published_at=now - timedelta(days=9)
+    )
+
+    response = client.get(LIST_URL, {"q": "frigates"})
+
+    listed = titles(response)
+    assert listed[:3] == [titled.title, repeated.title, plain.title]
+    assert older_title_hit.title not in listed  # beyond the newest CAP matches
+    assert count_heading(response) == f"{CAP}+ videos"
+
+
+def test_postgres_phrase_search_finds_the_words_side_by_side_only(postgres, client):
+    side_by_side = VideoFactory(title="Doorstep", shot_list="00:00:01 Frigate escort leaves")
+    apart = VideoFactory(title="Harbour", shot_list="00:00:01 Escort of a frigate")
+    neither = VideoFactory(title="Podium", shot_list="00:00:01 Podium")
+
+    def found(q: str) -> set[str]:
+        return set(titles(client.get(LIST_URL, {"q": q})))
+
+    assert found('"frigate escort"') == {side_by_side.title}
+    assert found("frigate escort") == {side_by_side.title, apart.title}
+    assert found('"frigate escort" or podium') == {side_by_side.title, neither.title}
+    assert found('escort -"frigate escort"') == {apart.title}
