@@ -56,6 +56,8 @@ def _isolated_cache(settings) -> None:
             "LOCATION": uuid.uuid4().hex,
         }
     }
+    # Sessions as production keeps them with Redis (portal/sessions.py), on this cache.
+    settings.SESSION_ENGINE = "portal.sessions"
 
 
 @pytest.fixture(autouse=True)

@@ -16,3 +16,10 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # After the last app's migrations, when every editorial permission exists.
         post_migrate.connect(_apply_roles, dispatch_uid="accounts.apply_roles")
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts.guards import remember_verified_email_at_login
+
+        user_logged_in.connect(
+            remember_verified_email_at_login, dispatch_uid="accounts.remember_verified_email"
+        )

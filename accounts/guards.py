@@ -8,14 +8,39 @@ from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
 from django.contrib import messages
-from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+# The id of the session's user once an address of theirs was seen verified.
+VERIFIED_SESSION_KEY = "accounts.verified_user"
+
 
 def has_verified_email(user) -> bool:
     return user.is_authenticated and EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+def session_has_verified_email(request: HttpRequest) -> bool:
+    """`has_verified_email` for what a page shows, remembered in the session once true.
+
+    Pages ask on every view (the download buttons); the answer only ever turns true in normal
+    use, so the session keeps it for the user it was seen for and the query runs once per
+    session. The download itself always asks the database (`verified_account_required`).
+    """
+    user_id = request.session.get(SESSION_KEY)
+    if user_id is not None and request.session.get(VERIFIED_SESSION_KEY) == user_id:
+        return True
+    verified = has_verified_email(request.user)
+    if verified:
+        request.session[VERIFIED_SESSION_KEY] = request.session[SESSION_KEY]
+    return verified
+
+
+def remember_verified_email_at_login(sender, request: HttpRequest, user, **kwargs) -> None:
+    """`user_logged_in` receiver: the login saves the session anyway, with the answer in it."""
+    if request is not None and hasattr(request, "session") and has_verified_email(user):
+        request.session[VERIFIED_SESSION_KEY] = request.session.get(SESSION_KEY)
 
 
 def verified_account_required(

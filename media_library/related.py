@@ -1,12 +1,14 @@
-"""What a video page links to (related videos and speeches), cached for a few minutes.
+"""What a video page links to (related videos and speeches), cached for a few minutes, and
+the content version that every cached public page is keyed on.
 
-Two queries per page view for lists that change when editors publish. Any save or delete of
-a video, speech, category, event or language (or a change of a speech's related videos) moves
-the content version, so editors' changes show at once; the catalogue's cached fragments use
-the same version.
+Any save or delete of a video, rendition, speech, category, event, tag or language, any
+change of the links between them, and any scheduled publication moves the content version,
+so editors' changes show at once on the cached pages (`portal.page_cache`).
 """
 
 from __future__ import annotations
+
+import time
 
 from django.core.cache import cache
 from django.db.models import Q
@@ -44,9 +46,15 @@ def related_speeches(video) -> list:
     )
 
 
+def _fresh_version() -> int:
+    # Never a value used before: were the counter evicted and restarted at 1, pages cached
+    # under an earlier 1 would be served again as current.
+    return time.time_ns() // 1000
+
+
 def content_version() -> int:
     """Moves whenever a video or speech changes: part of every cache key of public lists."""
-    return cache.get_or_set(VERSION_KEY, 1, timeout=None)
+    return cache.get_or_set(VERSION_KEY, _fresh_version, timeout=None)
 
 
 def related_for(video) -> tuple[list, list]:
@@ -60,27 +68,34 @@ def related_for(video) -> tuple[list, list]:
 
 
 def forget_related(**kwargs) -> None:
+    """Move the content version: every cached public page and related list is re-rendered."""
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # not set yet, or evicted
-        cache.set(VERSION_KEY, 1, timeout=None)
+        cache.set(VERSION_KEY, _fresh_version(), timeout=None)
 
 
 def connect() -> None:
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from media_library.models import Category, Event, Language, Video
+    from media_library.models import Category, Event, Language, Rendition, Tag, Video
     from speeches.models import Speech
 
-    for model in (Video, Speech, Category, Event, Language):
+    for model in (Video, Rendition, Speech, Category, Event, Tag, Language):
         for signal in (post_save, post_delete):
             signal.connect(
                 forget_related,
                 sender=model,
                 dispatch_uid=f"media_library.related.{model.__name__}.{signal}",
             )
-    m2m_changed.connect(
-        forget_related,
-        sender=Speech.related_videos.through,
-        dispatch_uid="media_library.related.speech_videos",
-    )
+    for link in (
+        Video.tags.through,
+        Video.languages.through,
+        Speech.related_videos.through,
+        Speech.translations.through,
+    ):
+        m2m_changed.connect(
+            forget_related,
+            sender=link,
+            dispatch_uid=f"media_library.related.{link.__name__}",
+        )

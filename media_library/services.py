@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from media_library import ingest
+from media_library import ingest, related
 from media_library.ingest import IngestError, ProbeResult
 from media_library.models import SEARCH_CONFIG, Download, Rendition, Tag, Video
 
@@ -77,7 +77,10 @@ def unpublish_video(*, video: Video) -> Video:
 def publish_due_videos(*, now: datetime | None = None) -> int:
     """Flip scheduled videos whose time has come (the public queryset already shows them)."""
     now = now or timezone.now()
-    return Video.objects.due(now=now).update(status=Video.Status.PUBLISHED, updated_at=now)
+    count = Video.objects.due(now=now).update(status=Video.Status.PUBLISHED, updated_at=now)
+    if count:
+        related.forget_related()  # the cached pages show them now, not at their expiry
+    return count
 
 
 def update_search_vector(*, video_id: int) -> None:
@@ -112,6 +115,7 @@ def update_search_vector(*, video_id: int) -> None:
         + SearchVector("shot_list", weight="C", config=SEARCH_CONFIG)
         + SearchVector(text(context), weight="D", config=SEARCH_CONFIG)
     )
+    related.forget_related()  # cached search pages must find the video by its new words
 
 
 # --- Renditions and ingest ---------------------------------------------------------------------

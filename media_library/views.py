@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, Prefetch
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.guards import verified_account_required
+from accounts.guards import session_has_verified_email, verified_account_required
 from media_library import delivery, related, services
 from media_library.forms import VideoFilterForm
 from media_library.models import Rendition, Video
+from portal.page_cache import cached_page
 
 PAGE_SIZE = 24
-# The rendered filters and cards of one catalogue URL; any edit moves content_version.
+# Whole pages are cached per content version (any edit moves it): the timeout only bounds
+# how late a scheduled video appears when the beat task that publishes it is not running.
 CATALOGUE_CACHE_SECONDS = 120
+VIDEO_PAGE_CACHE_SECONDS = 300
+
+
+def _can_download(request: HttpRequest) -> bool:
+    """Whether the viewer may download: asked once per request, by the cache and the view."""
+    if not hasattr(request, "_can_download"):
+        request._can_download = session_has_verified_email(request)
+    return request._can_download
+
+
+def _download_variant(request: HttpRequest) -> str:
+    return "downloads" if _can_download(request) else "no-downloads"
 
 
 @require_GET
+@cached_page(timeout=CATALOGUE_CACHE_SECONDS, version_key=related.VERSION_KEY)
 def video_list(request: HttpRequest) -> HttpResponse:
     form = VideoFilterForm(request.GET or None)
     videos = Video.objects.published().for_cards()
@@ -62,15 +76,14 @@ def video_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cached_page(
+    timeout=VIDEO_PAGE_CACHE_SECONDS, version_key=related.VERSION_KEY, variant=_download_variant
+)
 def video_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    videos = Video.objects.visible_to(request.user)
-    if request.user.is_authenticated:
-        # The download buttons depend on it: asked in the same query as the video.
-        videos = videos.annotate(
-            viewer_verified=Exists(EmailAddress.objects.filter(user=request.user, verified=True))
-        )
     video = get_object_or_404(
-        videos.select_related("category", "event").prefetch_related(
+        Video.objects.visible_to(request.user)
+        .select_related("category", "event")
+        .prefetch_related(
             Prefetch("renditions", queryset=Rendition.objects.ready(), to_attr="ready_renditions"),
             "tags",
             "languages",
@@ -86,7 +99,7 @@ def video_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "renditions": video.ready_renditions,
             "related_videos": related_videos,
             "related_speeches": related_speeches,
-            "can_download": getattr(video, "viewer_verified", False),
+            "can_download": _can_download(request),
             "is_preview": not video.is_public(),
         },
     )

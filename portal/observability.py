@@ -17,7 +17,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject, empty
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 access_logger = logging.getLogger("portal.access")
@@ -77,7 +79,6 @@ class RequestLogMiddleware:
         finally:
             request_id_var.reset(token)
         response[REQUEST_ID_HEADER] = request_id
-        user = getattr(request, "user", None)
         access_logger.info(
             "%s %s %s",
             request.method,
@@ -89,10 +90,21 @@ class RequestLogMiddleware:
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "user_id": user.pk if user is not None and user.is_authenticated else None,
+                "user_id": _user_id(request),
             },
         )
         return response
+
+
+def _user_id(request: HttpRequest) -> int | str | None:
+    user = getattr(request, "user", None)
+    if isinstance(user, SimpleLazyObject) and user._wrapped is empty:
+        # The page did not need the user (a cached page): the session names them, and loading
+        # the user only to log it would cost a query per request.
+        session = getattr(request, "session", None)
+        user_id = session.get(SESSION_KEY) if session is not None else None
+        return int(user_id) if isinstance(user_id, str) and user_id.isdigit() else user_id
+    return user.pk if user is not None and user.is_authenticated else None
 
 
 def connect_celery_signals() -> None:

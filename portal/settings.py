@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
+                "portal.page_cache.csrf_placeholder",
             ],
         },
     },
@@ -310,6 +311,14 @@ ACCOUNT_RATE_LIMITS = {
     "change_email": "3/m/user",
     "manage_email": "10/m/user",
 }
+
+# --- Sessions -------------------------------------------------------------------------------------
+
+# Read from the cache, kept in the database (portal/sessions.py): a signed-in page costs a
+# round trip to Redis instead of a query. Without Redis the local cache would hold copies
+# that other processes cannot invalidate, so plain database sessions are used.
+SESSION_ENGINE = "portal.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+SESSION_CACHE_SECONDS = env_int("SESSION_CACHE_SECONDS", 300)
 
 # --- Security ---------------------------------------------------------------------------------
 

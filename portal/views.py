@@ -6,16 +6,18 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from media_library.related import VERSION_KEY
 from portal import health
+from portal.page_cache import cached_page
 
 HOME_VIDEOS = 6
 HOME_SPEECHES = 5
 HOME_CACHE_SECONDS = 120
 
 
+@cached_page(timeout=HOME_CACHE_SECONDS, version_key=VERSION_KEY)
 def home(request: HttpRequest) -> HttpResponse:
     from media_library.models import Video
-    from media_library.related import content_version
     from speeches.models import Speech
 
     return render(
@@ -25,9 +27,6 @@ def home(request: HttpRequest) -> HttpResponse:
             # The catalogue's own "newest" order: one index serves both pages (bench, P1).
             "latest_videos": Video.objects.published().for_cards().sorted_by()[:HOME_VIDEOS],
             "latest_speeches": Speech.objects.published().newest_first()[:HOME_SPEECHES],
-            # Both lists are rendered once per content version (any edit moves it).
-            "content_version": content_version(),
-            "cache_seconds": HOME_CACHE_SECONDS,
         },
     )
 

@@ -4,15 +4,21 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from media_library.related import VERSION_KEY
+from portal.page_cache import cached_page
 from speeches.forms import SpeechFilterForm
 from speeches.models import Speech
 
 SPEECHES_PER_PAGE = 20
+# Whole pages are cached per content version (any edit moves it): the timeout only bounds
+# how late a scheduled speech appears when the beat task that publishes it is not running.
+SPEECH_PAGE_CACHE_SECONDS = 120
 # The columns a list row shows: the transcripts themselves are never loaded for a list.
 LIST_FIELDS = ("title", "slug", "speaker_name", "speaker_role", "event", "location",
                "date_delivered", "language", "status", "published_at")  # fmt: skip
 
 
+@cached_page(timeout=SPEECH_PAGE_CACHE_SECONDS, version_key=VERSION_KEY)
 def speech_list(request: HttpRequest) -> HttpResponse:
     published = Speech.objects.published()
     form = SpeechFilterForm(request.GET or None, speeches=published)
@@ -28,6 +34,7 @@ def speech_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cached_page(timeout=SPEECH_PAGE_CACHE_SECONDS, version_key=VERSION_KEY)
 def speech_detail(request: HttpRequest, slug: str) -> HttpResponse:
     speech = get_object_or_404(Speech.objects.published().with_public_relations(), slug=slug)
     return render(request, "speeches/speech_detail.html", {"speech": speech})

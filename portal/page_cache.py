@@ -1,0 +1,147 @@
+"""Whole public pages, rendered once per content version and served to everyone they fit.
+
+A catalogue page, a video page or a speech looks the same to every anonymous visitor, and
+the same to every signed-in reader but for the CSRF tokens of its forms (log out, language,
+download). So the page is rendered once with a placeholder where the tokens go, stored under
+the content version (any editor's change moves it, so nothing stale is served) and each
+request gets a copy with its own token put in. A cached page then costs one cache round
+trip instead of the queries and the template rendering (docs/PERFORMANCE.md, P1 and P1b).
+
+Who is "signed in" is read from the session alone, without loading the user: these pages
+hold nothing personal, only public content and the links of a signed-in layout, and every
+action on them (download, log out) checks the account itself. Pages rendered for staff are
+never stored (they may show previews), nor are requests with flash messages waiting to be
+shown, anything but GET and HEAD, and any response but a plain 200 HTML page. When the cache
+is unreachable every request renders its page, as without this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth import SESSION_KEY
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
+
+# Stands where `{% csrf_token %}` writes a token while a page is rendered for the cache. It
+# is the same in every process, since they share the cached pages.
+CSRF_PLACEHOLDER = "page-cache-csrf-token-placeholder"
+# Longer query strings are not worth a cache entry (and would let anyone fill the cache).
+MAX_CACHED_QUERY_LENGTH = 512
+VISITOR = "visitor"
+READER = "reader"
+_RENDERING_FLAG = "_rendering_for_page_cache"
+
+
+def audience(request: HttpRequest) -> str:
+    """Which layout the page has: signed out, or signed in (from the session, no query)."""
+    return READER if SESSION_KEY in request.session else VISITOR
+
+
+def cache_key(request: HttpRequest, *, audience: str) -> str:
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return f"page:{get_language()}:{audience}:{path}"
+
+
+def cached_page(
+    *,
+    timeout: int,
+    version_key: str,
+    variant: Callable[[HttpRequest], str] | None = None,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Serve the view's page from the cache to everyone in the same audience and variant.
+
+    `version_key` is the cache key of a counter that every edit of what the page shows moves
+    (a page stored under an older value is rendered again); `timeout` bounds what time alone
+    changes (a scheduled item's minute coming). `variant(request)` adds what else the page
+    depends on for this viewer, e.g. whether they may download; it is called for signed-in
+    readers only.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if (
+                request.method not in ("GET", "HEAD")
+                or len(request.META.get("QUERY_STRING", "")) > MAX_CACHED_QUERY_LENGTH
+                or _has_pending_messages(request)
+            ):
+                return view(request, *args, **kwargs)
+            who = audience(request)
+            if who == READER and variant is not None:
+                who = f"{who}-{variant(request)}"
+            key = cache_key(request, audience=who)
+            # One round trip for both: the page and the version it must have been made at.
+            found = cache.get_many([version_key, key])
+            version = found.get(version_key)
+            stored = found.get(key)
+            if version is not None and stored is not None and stored[0] == version:
+                return HttpResponse(_put_token(stored[1], request))
+            if version is None:
+                version = cache.get_or_set(version_key, time.time_ns() // 1000, timeout=None)
+            setattr(request, _RENDERING_FLAG, True)
+            try:
+                response = view(request, *args, **kwargs)
+            finally:
+                delattr(request, _RENDERING_FLAG)
+            if not _cacheable(response) or not _rendered_for(request, who):
+                return _with_token(response, request)
+            page = response.content.decode(response.charset)
+            cache.set(key, (version, page), timeout)
+            return HttpResponse(_put_token(page, request))
+
+        return wrapped
+
+    return decorator
+
+
+def csrf_placeholder(request: HttpRequest) -> dict[str, str]:
+    """Context processor: a page rendered for the cache gets the placeholder, not a token."""
+    if getattr(request, _RENDERING_FLAG, False):
+        return {"csrf_token": CSRF_PLACEHOLDER}
+    return {}
+
+
+def _has_pending_messages(request: HttpRequest) -> bool:
+    # len() loads the stored messages without marking them read: they stay for the render.
+    return len(get_messages(request)) > 0
+
+
+def _rendered_for(request: HttpRequest, who: str) -> bool:
+    """Whether the page just rendered is the one everyone in `who` may be given."""
+    user = request.user
+    if user.is_staff:
+        return False  # previews, drafts: never shared
+    # A session naming a user who is gone (or whose password changed) renders signed out.
+    return user.is_authenticated == who.startswith(READER)
+
+
+def _cacheable(response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and response.get("Content-Type", "").startswith("text/html")
+    )
+
+
+def _put_token(page: str, request: HttpRequest) -> str:
+    if CSRF_PLACEHOLDER not in page:
+        return page
+    # get_token() also makes the CSRF middleware send the cookie this token pairs with.
+    return page.replace(CSRF_PLACEHOLDER, get_token(request))
+
+
+def _with_token(response: HttpResponse, request: HttpRequest) -> HttpResponse:
+    """A response rendered for the cache but not kept (staff, a redirect): made whole."""
+    if not response.streaming and CSRF_PLACEHOLDER.encode() in response.content:
+        response.content = response.content.replace(
+            CSRF_PLACEHOLDER.encode(), get_token(request).encode()
+        )
+    return response
