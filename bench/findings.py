@@ -73,25 +73,49 @@ def findings(results: dict) -> list[str]:
     p3 = {int(k): v for k, v in (results.get("P3") or {}).items()}
     base = p3.get(100_000)
     if base and base["p95_ms"] > 50:
+        cap = base.get("results_cap", 1000)
+        slowest = base["terms"][base["slowest_term"]]["query"]
         out.append(
-            "**P3, search at 100,000 videos.** The slowest queries are the frequent words: the "
-            "plan above shows the GIN index finding the rows quickly, then `ts_rank` and the "
-            "title-hit `CASE`, which runs `to_tsvector('english', title)` for every matching "
-            "row, and a sort of them all before the first 24 can be returned; the `COUNT(*)` "
-            "repeats the match. Fixes in `media_library/models.py`: store the title's vector "
-            "in its own indexed column (or test the stored vector's A-weighted lexemes with "
-            "`ts_filter(search_vector, '{a}')`) instead of recomputing it per row; rank with "
-            "`ts_rank(search_vector, query, 32)` only over a bounded candidate set (e.g. the "
-            "first 1,000 matches by the newest-first index); and count with a capped "
-            '`COUNT(*) FROM (... LIMIT 1001)` shown as "1,000+ results".\n'
+            "**P3, search at 100,000 videos.** No query sorts or counts every match any more: "
+            f"a search ranks only its newest {cap:,} matches (`SEARCH_RESULTS_CAP` in "
+            "`media_library/models.py`, see `docs/media.md`) and the paginator's count stops "
+            f"at `LIMIT {cap}` (the plans above). What is left is finding those {cap:,}. For "
+            "a word in 2 to 10 % of the videos PostgreSQL walks `video_newest_idx` through "
+            "10,000 to 50,000 entries, each a read of the row to test the word (under 1 µs), "
+            "or reads its few thousand matches through the GIN index and sorts them, about "
+            f"the same cost; the slowest query of this run was `{slowest}`. Both grow with "
+            "the cap: a smaller cap is the lever inside the queryset, an index ordered by date "
+            "(below) the one outside it.\n"
         )
     million = p3.get(1_000_000)
     if base and million and million["p95_ms"] > 2 * base["p95_ms"]:
+        cap = million.get("results_cap", 1000)
+        slowest = million["terms"][million["slowest_term"]]["query"]
+        table = million.get("table_mib", 0)
+        buffers = million.get("shared_buffers_mib", table)
         out.append(
-            "**P3, growth to 1,000,000.** The work per search grows with the number of "
-            "matching rows (rank, title vector, sort, count all touch every match), so a "
-            "frequent word costs ten times more at ten times the data. The fixes above bound "
-            "that work by the page, not the catalogue.\n"
+            "**P3, growth to 1,000,000.** The frequent words no longer grow: the walk of "
+            f"`video_newest_idx` stops once {cap:,} rows matched, however large the catalogue "
+            "(compare the first rows of the table). What grows are the searches whose newest "
+            f"{cap:,} matches no short walk finds. A rare word's matches are each read from "
+            "the table to be sorted by date, and there are ten times more of them in ten "
+            "times the data. A phrase is worse: the GIN index keeps no word positions, so "
+            "every row holding its words is read to check that they stand side by side. The "
+            f"slowest query of this run: `{slowest}` ({million['slowest_matches']:,} matches)."
+            + (
+                f" At this size the table ({table:,} MiB with its indexes) no longer fits in "
+                f"the server's {buffers:,} MiB of shared buffers, so those reads come from "
+                "the OS cache at 5 to 10 µs each."
+                if table > buffers
+                else ""
+            )
+            + " What would bound them is an index that keeps the publication time and the "
+            "word positions in its posting lists and returns the matches newest first: the "
+            "RUM access method (Debian package `postgresql-15-rum`, `CREATE EXTENSION rum`, "
+            "an index `USING rum (search_vector rum_tsvector_addon_ops, published_at)` with "
+            "`published_at` attached, ordered by `published_at <=> now()`). That is a new "
+            "extension on the database server: a decision for the lead and the operators, "
+            "then a change of `search()` and a migration.\n"
         )
     p4 = results.get("P4") or {}
     accel = p4.get("portal via X-Accel-Redirect")

@@ -383,11 +383,20 @@ def render(results: dict, *, chart_name: str) -> str:
     p3 = results.get("P3") or {}
     if p3:
         out.append("## P3: full-text search latency\n")
+        cap = next((p3[s]["results_cap"] for s in p3 if p3[s].get("results_cap")), None)
         out.append(
-            "The catalogue's own search (`Video.objects.published().for_cards().search(q)` sorted "
-            "as the view sorts it): the count and the first page of 24, timed in the bench "
-            "process against PostgreSQL. Reference: `Video.objects.get(pk=…)`. Words follow a "
-            "skewed distribution, so a frequent word matches a large share of the rows.\n"
+            "The catalogue's own search (`Video.objects.published().for_cards().search(q)"
+            '.filtered().sorted_by("", searching=True)`, as the view builds it): the '
+            "paginator's count and the first page of 24, timed in the bench process against "
+            "PostgreSQL. Reference: `Video.objects.get(pk=…)`. Words follow a skewed "
+            "distribution, so a frequent word matches a large share of the rows."
+            + (
+                f" A search ranks and counts only its newest {cap:,} matches "
+                "(`SEARCH_RESULTS_CAP`, `docs/media.md`)."
+                if cap
+                else ""
+            )
+            + "\n"
         )
         sizes = sorted(p3, key=int)
         terms = list(p3[sizes[0]]["terms"])
@@ -420,6 +429,10 @@ def render(results: dict, *, chart_name: str) -> str:
             f"({largest['slowest_matches']:,} matching rows), as PostgreSQL runs it:\n"
         )
         out.append("```\n" + largest["slowest_plan"] + "\n```\n")
+        if largest.get("frequent_plan"):
+            frequent = largest["terms"][largest["frequent_term"]]["query"]
+            out.append(f"The most frequent word, `{frequent}`, at the same size:\n")
+            out.append("```\n" + largest["frequent_plan"] + "\n```\n")
 
     p4 = results.get("P4") or {}
     if p4:

@@ -151,9 +151,11 @@ class VideoQuerySet(models.QuerySet["Video"]):
             matches = self.filter(search_vector=search_query)
             if '"' in query and not WEBSEARCH_OR_NOT.search(query):
                 # PostgreSQL counts a phrase as frequent as its words together, however rarely
-                # they stand side by side, and would walk video_newest_idx through most of the
-                # catalogue for the first matches (see `sorted_by`). Every word of the query
-                # again, which its matches all contain, makes its estimate smaller.
+                # they stand side by side, and may walk video_newest_idx through most of the
+                # catalogue for the newest matches (see `_capped`). Every word of the query
+                # again, which its matches all contain, makes its estimate smaller: it then
+                # rather reads the rows holding the words through the GIN index, which costs
+                # at worst what an uncapped search costs.
                 words = SearchQuery(query.replace('"', " "), config=SEARCH_CONFIG)
                 matches = matches.filter(search_vector=words)
             # The title is the stored vector's weight-A part: filtering the vector is far
@@ -245,20 +247,27 @@ class VideoQuerySet(models.QuerySet["Video"]):
     def _capped(self, *, candidates: list, listing: list) -> VideoQuerySet:
         """The first SEARCH_RESULTS_CAP matches by `candidates`, listed in `listing` order.
 
-        Only those few rows are ranked and sorted, and the paginator's count stops at the cap:
-        the work is bounded by the cap, not by the number of matches. On PostgreSQL the
-        candidates are found by walking video_newest_idx until enough rows match (a frequent
-        word) or through the GIN index (a rare one): the planner chooses.
+        Only those rows are ranked and sorted, and the paginator's count stops at the cap: the
+        work is bounded by the cap, not by the number of matches. PostgreSQL finds the newest
+        matches by walking video_newest_idx until enough rows matched (a frequent word) or by
+        sorting the matches the GIN index gives (a rare one), whichever its estimate of the
+        matches makes cheaper.
         """
         cap = SEARCH_RESULTS_CAP
         first = self.order_by(*candidates).values("pk")[:cap]
-        capped = self.filter(pk__in=first).order_by(*listing)
+        capped = self.all()
+        if capped.query.count_active_tables() == 1:
+            # The candidates already passed every filter: matching them again would make
+            # PostgreSQL weigh the search once more for the listing. (A filter across a join
+            # stays, with its join: the listing must not hold a video twice.)
+            capped.query.clear_where()
+        capped = capped.filter(pk__in=first).order_by(*listing)
         capped.result_cap = cap
         capped._matches = self
         return capped
 
     def count(self) -> int:
-        """A capped search counts its matches up to the cap only, in whatever order is cheapest."""
+        """A capped search counts its matches up to the cap only, in no order (the cheapest)."""
         if self._matches is None or self._result_cache is not None:
             return super().count()
         return self._matches.order_by()[: self.result_cap].count()
