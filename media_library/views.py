@@ -69,8 +69,6 @@ def video_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "videos": page.object_list,
             "searching": searching,
-            "content_version": related.content_version(),
-            "cache_seconds": CATALOGUE_CACHE_SECONDS,
         },
     )
 
