@@ -15,60 +15,32 @@ def _missed_ratio(results: dict, page: str, target: float) -> bool:
 
 def findings(results: dict) -> list[str]:
     out: list[str] = []
+    cached_page = (
+        "served from the whole-page cache (`portal/page_cache.py`, `docs/caching.md`): per "
+        "request one Redis round trip (`MGET` of the page and the content version), the "
+        "session read from Redis when signed in (`portal/sessions.py`), a CSRF token and its "
+        "cookie, and a page three times the reference's size through gunicorn and wrk; no "
+        "query, no template. The reference touches neither the session nor Redis."
+    )
     if _missed_ratio(results, "catalogue", 0.7):
         out.append(
-            "**P1, catalogue.** The profile splits the time between template rendering (24 "
-            "cards: `{% translate %}`, date formatting and one `reverse()` per card, the filter "
-            "form's four `<select>`s) and waiting for PostgreSQL. The SQL timings show why the "
-            "page slows as the catalogue grows: the page query "
-            "(`ORDER BY published_at DESC NULLS LAST, id DESC LIMIT 24`) has no index to walk, so "
-            "PostgreSQL scans every published video and sorts them (at 10,000 videos: 47 ms "
-            "under this run's load; with the index below, an index scan of 0.08 ms), and the "
-            "`COUNT(*)` and the `DISTINCT country` of the filter's choices scan all rows on "
-            "every request too. A bare view at 0.7 is reachable only when the page comes "
-            "from a cache; no template of this size renders that fast.\n\n"
-            "Fixes, in `media_library/` (its owner's files, not changed by the bench):\n"
-            "1. `Video.Meta.indexes` + a migration: "
-            '`models.Index(F("published_at").desc(nulls_last=True), F("id").desc(), '
-            'name="video_newest_idx")`. The home page now sorts with the same '
-            "`sorted_by()` (changed in `portal/views.py`), so this one index serves both.\n"
-            "2. `VideoFilterForm`: cache the choices (categories, events, languages, distinct "
-            'countries) for a few minutes, e.g. `cache.get_or_set("catalogue:choices", ..., '
-            "300)`, invalidated by the `post_save` of those models.\n"
-            "3. Anonymous catalogue pages: wrap the body of `media_library/video_list.html` in "
-            "`{% cache 60 catalogue request.get_full_path LANGUAGE_CODE %}` when the user is "
-            "anonymous, and cache the paginator's count by query string. The whole response "
-            "cannot go through `cache_page` as it is, because `base.html` renders CSRF tokens "
-            "(language switch, logout) into every page.\n"
+            f"**P1, catalogue.** The page is {cached_page} What is left is that difference; "
+            "the rounds in the table show how far this shared machine's neighbours move "
+            "both sides between rounds. The profile below is of the in-process request.\n"
         )
-    if _missed_ratio(results, "video detail, logged in", 0.5):
-        out.append(
-            "**P1b, video detail (logged in).** Nine queries (P2 below) and a full render per "
-            "request. The profile: rendering about 40%, `get_object_or_404` with three "
-            "prefetches, the lazy user load, `_related_speeches`, and the related-videos "
-            "query, which sorts by the same unindexed newest-first order as the catalogue. "
-            "Fixes in `media_library/views.py`: the index above; fetch tags and languages as "
-            "`ArrayAgg` annotations of the video query instead of two prefetches; compute "
-            "`can_download` as an `Exists(EmailAddress.objects.filter(user=request.user, "
-            "verified=True))` annotation of the same query instead of `has_verified_email()`. "
-            "That is 6 queries, including the session and the user.\n"
-        )
-    if _missed_ratio(results, "speech detail, logged in", 0.5):
-        out.append(
-            "**P1b, speech detail (logged in).** In the first profile, Markdown + nh3 "
-            "rendering of the transcript was about a sixth of the page. Fixed in "
-            "`speeches/models.py`: `Speech.body_html` is now cached under the hash of the text "
-            "(an edit can never be served stale; `speeches/tests/test_body_cache.py`). What "
-            "is left is the template and 5 queries (session, user, speech, translations, "
-            "videos). Reaching 0.5 of a bare view for a logged-in page would need the "
-            "transcript block cached as a fragment as well.\n"
-        )
+    for page in ("video detail, logged in", "speech detail, logged in"):
+        if _missed_ratio(results, page, 0.5):
+            out.append(
+                f"**P1b, {page}.** The page is {cached_page} The user is not loaded: the "
+                "session says who is signed in and whether their address is verified "
+                "(remembered at login). The profile below shows what is left.\n"
+            )
     p2 = results.get("P2") or {}
     if any(n > 6 for counts in p2.values() for n in counts.values()):
         out.append(
-            "**P2.** Only the video page of a logged-in user goes over 6 (9: session, user, "
-            "video, renditions, tags, languages, related videos, related speeches, verified "
-            "email); the count is the same at both sizes. The fix is the one under P1b.\n"
+            "**P2.** A page served from the cache makes no query, so a count over 6 here "
+            "means a page that was not stored: check `portal/page_cache.py`'s rules (staff, "
+            "flash messages, non-200 answers) against what the bench requested.\n"
         )
     p3 = {int(k): v for k, v in (results.get("P3") or {}).items()}
     base = p3.get(100_000)
