@@ -210,7 +210,8 @@ def measure_portal(issue_id: int, server: SMTPServerProcess, timeout: float) -> 
 
 
 def prepare_raw_messages(issue_id: int) -> tuple[list[tuple[str, bytes]], float]:
-    """The issue's messages to every active subscriber, rendered as the worker renders them."""
+    """The issue's messages to every active subscriber, rendered as the worker renders them
+    (`IssueRenderer.smtp_message`: the very bytes the worker hands to the SMTP server)."""
     from newsletter.models import Issue, Subscription
     from newsletter.services import IssueRenderer
 
@@ -219,10 +220,13 @@ def prepare_raw_messages(issue_id: int) -> tuple[list[tuple[str, bytes]], float]
     prepared = []
     for n, subscription in enumerate(Subscription.objects.active().select_related("user")):
         user = subscription.user
-        message = renderer.message(
-            user=user, to=user.email, message_id=f"<raw.{issue_id}.{n}@{renderer.host}>"
-        ).message()
-        prepared.append((user.email, message.as_bytes(linesep="\r\n")))
+        _, data = renderer.smtp_message(
+            user_id=user.pk,
+            first_name=user.first_name,
+            to=user.email,
+            message_id=f"<raw.{issue_id}.{n}@{renderer.host}>",
+        )
+        prepared.append((user.email, data))
     return prepared, time.perf_counter() - started
 
 

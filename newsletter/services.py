@@ -4,12 +4,17 @@ Delivery guarantees (docs/newsletter.md tells the whole story):
 - `send_issue` writes one `Delivery` row per active subscriber, under a lock on the issue, so
   an issue is sent once however many times the button is pressed.
 - `send_batch` claims one pending row at a time with `SELECT ... FOR UPDATE SKIP LOCKED`,
-  sends it over the batch's single SMTP connection and marks it sent in the same short
+  sends it over the batch's single SMTP connection and commits its outcome in the same short
   transaction. A worker killed mid-send rolls back only the row in flight; its lock goes with
   its database connection, so any other batch can take the row at once.
 - Sent rows are never claimed again. The one unavoidable window (the server has accepted the
   message, the commit has not happened yet) is kept to one row and one round trip; the
   Message-ID is fixed per delivery, so a copy re-sent after that crash is recognisable.
+
+What a message costs a worker (see "Claiming rows" below, and `newsletter.mime`): on
+PostgreSQL one database round trip (the row's outcome, its commit and the next claim in one
+query, with prepared statements), the batch's MIME template filled in, one signature for the
+unsubscribe token, and the SMTP exchange itself.
 """
 
 from __future__ import annotations
@@ -22,20 +27,34 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
 from django.db import transaction
-from django.db.models import Max, Min, Q
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    DateTimeField,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    TextField,
+    Value,
+)
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
 from newsletter import conf
+from newsletter.mime import MessageTemplate, Recipient, is_plain_address
 from newsletter.models import Delivery, Issue, Subscription
 
 if TYPE_CHECKING:
@@ -167,18 +186,34 @@ class IssueRenderer:
 
     The templates are rendered once per batch, with markers where the recipient's first name
     and unsubscribe link go; each recipient's copy is then a few string replacements. Django
-    templates cost more than the SMTP exchange itself when rendered per message.
+    templates cost more than the SMTP exchange itself when rendered per message. For the same
+    reason the whole MIME message is built once per batch too (`smtp_message`, see
+    `newsletter.mime`), and the unsubscribe URLs are the signed token between a prefix and a
+    suffix reversed once, not two `reverse()` calls per copy.
     """
 
-    def __init__(self, issue: Issue) -> None:
+    def __init__(
+        self, issue: Issue, *, cards: dict[str, list[dict[str, Any]]] | None = None
+    ) -> None:
         self.issue = issue
-        self.cards = featured_cards(issue=issue)
+        self.cards = featured_cards(issue=issue) if cards is None else cards
         self.site_url = conf.site_url()
         self.host = urlsplit(self.site_url).hostname or "localhost"
         marker = uuid.uuid4().hex
         self._name_marker = f"[first-name-{marker}]"
         self._link_marker = f"[unsubscribe-{marker}]"
         self._rendered: dict[bool, tuple[str, str]] = {}
+        self._mime: dict[tuple[bool, bool], MessageTemplate | None] = {}
+        # Each unsubscribe URL is a prefix, the token, a suffix: reversed once per batch.
+        token = f"token{marker}"
+        self._page = absolute_url(reverse("newsletter:unsubscribe", kwargs={"token": token})).split(
+            token
+        )
+        self._one_click = absolute_url(
+            reverse("newsletter:one_click", kwargs={"token": token})
+        ).split(token)
+        self._mailto = f"mailto:{conf.unsubscribe_mailto()}?subject=unsubscribe%20"
+        self._signer = signing.Signer(salt=UNSUBSCRIBE_SALT)  # as `unsubscribe_token()`
 
     def _templates(self, *, named: bool) -> tuple[str, str]:
         """Both parts, with markers; greeting by name or not (the wording differs)."""
@@ -198,14 +233,26 @@ class IssueRenderer:
             )
         return self._rendered[named]
 
+    def urls(self, user_id: int) -> dict[str, str]:
+        """`unsubscribe_urls()` for this user, without reversing the URLs each time."""
+        token = self._signer.sign_object({"u": user_id})
+        return {
+            "page": token.join(self._page),
+            "one_click": token.join(self._one_click),
+            "mailto": f"{self._mailto}{token}",
+        }
+
     def render(self, *, user: User, urls: dict[str, str] | None = None) -> tuple[str, str]:
         """The text and HTML parts for one recipient."""
-        urls = urls or unsubscribe_urls(user=user)
-        text, html = self._templates(named=bool(user.first_name))
-        text = text.replace(self._name_marker, user.first_name)
-        text = text.replace(self._link_marker, urls["page"])
-        html = html.replace(self._name_marker, escape(user.first_name))
-        html = html.replace(self._link_marker, escape(urls["page"]))
+        urls = urls or self.urls(user.pk)
+        return self._parts(first_name=user.first_name, link=urls["page"])
+
+    def _parts(self, *, first_name: str, link: str) -> tuple[str, str]:
+        text, html = self._templates(named=bool(first_name))
+        text = text.replace(self._name_marker, first_name)
+        text = text.replace(self._link_marker, link)
+        html = html.replace(self._name_marker, escape(first_name))
+        html = html.replace(self._link_marker, escape(link))
         return text, html
 
     def message(
@@ -217,10 +264,53 @@ class IssueRenderer:
         message_id: str | None = None,
         connection: Any = None,
     ) -> EmailMultiAlternatives:
-        urls = unsubscribe_urls(user=user)
-        text, html = self.render(user=user, urls=urls)
-        headers = {
-            "List-Unsubscribe": f"<{urls['one_click']}>, <{urls['mailto']}>",
+        return self.message_for(
+            user_id=user.pk,
+            first_name=user.first_name,
+            to=to,
+            subject=subject,
+            message_id=message_id,
+            connection=connection,
+        )
+
+    def message_for(
+        self,
+        *,
+        user_id: int,
+        first_name: str,
+        to: str,
+        subject: str | None = None,
+        message_id: str | None = None,
+        connection: Any = None,
+    ) -> EmailMultiAlternatives:
+        urls = self.urls(user_id)
+        text, html = self._parts(first_name=first_name, link=urls["page"])
+        return self._email(
+            text=text,
+            html=html,
+            to=to,
+            list_unsubscribe=f"<{urls['one_click']}>, <{urls['mailto']}>",
+            subject=subject,
+            message_id=message_id,
+            connection=connection,
+        )
+
+    def _email(
+        self,
+        *,
+        text: str,
+        html: str,
+        to: str,
+        list_unsubscribe: str,
+        subject: str | None = None,
+        message_id: str | None = None,
+        date: str | None = None,
+        connection: Any = None,
+    ) -> EmailMultiAlternatives:
+        """The one place where a newsletter message is put together (template or copy)."""
+        headers = {"Date": date} if date else {}  # where Django would put it
+        headers |= {
+            "List-Unsubscribe": list_unsubscribe,
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "List-Id": f"<newsletter.{self.host}>",
         }
@@ -236,8 +326,103 @@ class IssueRenderer:
         message.attach_alternative(html, "text/html")
         return message
 
+    def _mime_template(self, *, named: bool, ascii_name: bool) -> MessageTemplate | None:
+        key = (named, ascii_name)
+        if key not in self._mime:
+
+            def make_email(**values: str) -> EmailMultiAlternatives:
+                text, html = self._templates(named=named)
+                text = text.replace(self._name_marker, values["first_name"])
+                text = text.replace(self._link_marker, values["link"])
+                html = html.replace(self._name_marker, values["first_name_html"])
+                html = html.replace(self._link_marker, values["link_html"])
+                return self._email(
+                    text=text,
+                    html=html,
+                    to=values["to"],
+                    list_unsubscribe=values["list_unsubscribe"],
+                    message_id=values["message_id"],
+                    date=values["date"],
+                )
+
+            self._mime[key] = MessageTemplate.build(make_email, ascii_name=ascii_name)
+        return self._mime[key]
+
+    def smtp_message(
+        self, *, user_id: int, first_name: str, to: str, message_id: str
+    ) -> tuple[list[str], bytes]:
+        """Envelope recipients and the bytes Django's SMTP backend would send for this copy.
+
+        From the batch's MIME template when `MessageTemplate.fill` accepts the values (nearly
+        always); else built by the email package, exactly as `EmailBackend` does.
+        """
+        from django.conf import settings
+
+        template = self._mime_template(named=bool(first_name), ascii_name=first_name.isascii())
+        if template is not None:
+            urls = self.urls(user_id)
+            data = template.fill(
+                Recipient(
+                    to=to,
+                    message_id=message_id,
+                    date=formatdate(localtime=settings.EMAIL_USE_LOCALTIME),
+                    list_unsubscribe=(urls["one_click"], urls["mailto"]),
+                    first_name=first_name,
+                    first_name_html=escape(first_name),
+                    link=urls["page"],
+                    link_html=escape(urls["page"]),
+                )
+            )
+            if data is not None:
+                return [to], data
+        message = self.message_for(
+            user_id=user_id, first_name=first_name, to=to, message_id=message_id
+        )
+        encoding = message.encoding or settings.DEFAULT_CHARSET
+        recipients = [sanitize_address(address, encoding) for address in message.recipients()]
+        return recipients, message.message().as_bytes(linesep="\r\n")
+
     def message_id(self, delivery: Delivery) -> str:
-        return f"<newsletter.{self.issue.pk}.{delivery.pk}@{self.host}>"
+        return self.message_id_for(delivery.pk)
+
+    def message_id_for(self, delivery_id: int) -> str:
+        return f"<newsletter.{self.issue.pk}.{delivery_id}@{self.host}>"
+
+
+# The last issue's renderer in this process, with what it was built from.
+_last_renderer: dict[str, tuple[tuple[Any, ...], IssueRenderer]] = {}
+
+
+def _renderer_for(issue: Issue) -> IssueRenderer:
+    """A renderer for the issue, shared by the batches this process sends for it.
+
+    Rendering the templates and building the MIME template cost a batch tens of milliseconds;
+    the next batch of the same issue reuses them as long as nothing they were made from has
+    changed (the issue, its published featured items, the settings and language they read).
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    cards = featured_cards(issue=issue)
+    key = (
+        issue.pk,
+        issue.updated_at,
+        issue.subject,
+        issue.intro,
+        cards,
+        conf.site_url(),
+        conf.unsubscribe_mailto(),
+        _site_name(),
+        settings.DEFAULT_FROM_EMAIL,
+        settings.EMAIL_USE_LOCALTIME,
+        translation.get_language(),
+    )
+    cached = _last_renderer.get("renderer")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    renderer = IssueRenderer(issue, cards=cards)
+    _last_renderer["renderer"] = (key, renderer)
+    return renderer
 
 
 def _site_name() -> str:
@@ -282,26 +467,7 @@ def send_issue(*, issue_id: int, sent_by: User | None = None) -> Issue:
     if issue.status != Issue.Status.DRAFT:
         raise IssueAlreadySent(issue.get_status_display())
     now = timezone.now()
-    recipients = Subscription.objects.active().values_list("pk", "user__email").order_by("pk")
-    created = 0
-    chunk: list[Delivery] = []
-    for subscription_id, email in recipients.iterator(chunk_size=2000):
-        chunk.append(
-            Delivery(
-                issue=issue,
-                subscription_id=subscription_id,
-                email=email,
-                created_at=now,
-                next_attempt_at=now,
-            )
-        )
-        if len(chunk) >= 1000:
-            Delivery.objects.bulk_create(chunk, ignore_conflicts=True)
-            created += len(chunk)
-            chunk = []
-    if chunk:
-        Delivery.objects.bulk_create(chunk, ignore_conflicts=True)
-        created += len(chunk)
+    created = _create_deliveries(issue=issue, now=now)
     issue.status = Issue.Status.SENDING if created else Issue.Status.SENT
     issue.send_started_at = now
     issue.send_finished_at = None if created else now
@@ -312,6 +478,51 @@ def send_issue(*, issue_id: int, sent_by: User | None = None) -> Issue:
         transaction.on_commit(lambda: enqueue_batches(issue_id=issue.pk, count=batches))
     logger.info("newsletter issue %s: sending to %s subscribers", issue.pk, created)
     return issue
+
+
+def _create_deliveries(*, issue: Issue, now: datetime) -> int:
+    """One pending delivery per active subscriber, in subscription order; returns how many.
+
+    A single `INSERT ... SELECT` over `Subscription.objects.active()`: the database writes
+    10,000 rows in a few tens of milliseconds, where building them as model instances took
+    over half a second, before the first batch could start.
+    """
+    from django.db import connection
+
+    recipients = (
+        Subscription.objects.active()
+        .order_by("pk")
+        .values_list(
+            Value(issue.pk, output_field=BigIntegerField()),
+            "pk",
+            "user__email",
+            Value(Delivery.Status.PENDING.value, output_field=CharField()),
+            Value(0, output_field=IntegerField()),
+            Value("", output_field=TextField()),
+            Value(now, output_field=DateTimeField()),
+            Value(now, output_field=DateTimeField()),
+        )
+    )
+    select, params = recipients.query.sql_with_params()
+    fields = [
+        "issue",
+        "subscription",
+        "email",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+    ]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(Delivery._meta.get_field(name).column) for name in fields)
+    table = quote(Delivery._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) {select} ON CONFLICT DO NOTHING",
+            params,
+        )
+        return cursor.rowcount
 
 
 def enqueue_batches(*, issue_id: int, count: int = 1, countdown: float = 0) -> int:
@@ -399,22 +610,28 @@ def send_batch(*, issue_id: int, batch_size: int | None = None) -> BatchResult:
     issue = Issue.objects.filter(pk=issue_id, status=Issue.Status.SENDING).first()
     if issue is None:
         return result
-    renderer = IssueRenderer(issue)
+    renderer = _renderer_for(issue)
     interval = conf.send_interval_seconds()
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
     except (OSError, smtplib.SMTPException) as exc:
         raise TemporaryDeliveryError(f"{type(exc).__name__}: {exc}") from exc
+    sender = _Sender(renderer, connection)
     try:
-        with _relaxed_commit_flush():
-            while result.processed < size:
-                outcome = _send_next(issue=issue, renderer=renderer, connection=connection)
-                if outcome is None:
-                    break
+        with _relaxed_commit_flush(), _claims(issue_id, only_smtp=sender.only_smtp) as claims:
+            delivery = claims.next()
+            while delivery is not None:
+                outcome, changes = _deliver(delivery, sender)
                 setattr(result, outcome, getattr(result, outcome) + 1)
+                more = result.processed < size
                 if interval:
+                    # The pause is taken with no row claimed.
+                    claims.record(delivery, changes, claim_next=False)
                     time.sleep(interval)
+                    delivery = claims.next() if more else None
+                else:
+                    delivery = claims.record(delivery, changes, claim_next=more)
     finally:
         with suppress(Exception):
             connection.close()
@@ -423,51 +640,413 @@ def send_batch(*, issue_id: int, batch_size: int | None = None) -> BatchResult:
     return result
 
 
-def _send_next(*, issue: Issue, renderer: IssueRenderer, connection: Any) -> str | None:
-    """Claim, send and record one delivery; returns the outcome or None when none is due."""
-    with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("subscription__user")
-            .filter(
-                issue=issue,
-                status=Delivery.Status.PENDING,
-                next_attempt_at__lte=timezone.now(),
+@dataclass(frozen=True)
+class _Claimed:
+    """A delivery row claimed for sending: what the send needs, nothing more."""
+
+    id: int
+    email: str
+    attempts: int
+    active: bool  # the subscription and the user, as of the claim
+    user_id: int
+    first_name: str
+
+
+def _deliver(delivery: _Claimed, sender: _Sender) -> tuple[str, dict[str, Any]]:
+    """Send one claimed row; returns the outcome and the row's new values.
+
+    Raises TemporaryDeliveryError for a failure of the connection: the row must stay as it was.
+    """
+    if not delivery.active:
+        return "skipped", {"status": Delivery.Status.SKIPPED.value}
+    attempts = delivery.attempts + 1
+    attempted_at = timezone.now()
+    try:
+        sender.send(delivery)
+    except (smtplib.SMTPException, OSError) as exc:
+        if _is_connection_error(exc):
+            raise TemporaryDeliveryError(f"{type(exc).__name__}: {exc}") from exc
+        return _failure(delivery, exc, attempts=attempts, attempted_at=attempted_at)
+    return "sent", {
+        "status": Delivery.Status.SENT.value,
+        "sent_at": timezone.now(),
+        "last_error": "",
+        "attempts": attempts,
+        "last_attempt_at": attempted_at,
+    }
+
+
+def _failure(
+    delivery: _Claimed, exc: BaseException, *, attempts: int, attempted_at: Any
+) -> tuple[str, dict[str, Any]]:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    changes = {"last_error": error, "attempts": attempts, "last_attempt_at": attempted_at}
+    if _is_permanent(exc) or attempts >= conf.max_attempts():  # type: ignore[arg-type]
+        logger.warning("newsletter delivery %s failed: %s", delivery.id, error)
+        return "failed", {**changes, "status": Delivery.Status.FAILED.value}
+    retry_at = timezone.now() + timedelta(seconds=retry_delay(attempts))
+    logger.info("newsletter delivery %s: temporary failure, retry later: %s", delivery.id, error)
+    return "retry_later", {**changes, "next_attempt_at": retry_at}
+
+
+class _Sender:
+    """Sends one subscriber's copy over the batch's mail connection.
+
+    With Django's SMTP backend the copy is the batch's MIME template filled in, handed to the
+    backend's own `smtplib` connection (what `EmailBackend._send` does, without building the
+    message with the email package each time); with any other backend (a test outbox, a
+    console), an `EmailMultiAlternatives` goes through `send_messages` as usual.
+    """
+
+    def __init__(self, renderer: IssueRenderer, connection: Any) -> None:
+        from django.conf import settings
+
+        self.renderer = renderer
+        self.connection = connection
+        backend = type(connection)
+        plain_smtp = (
+            backend.send_messages is SMTPBackend.send_messages
+            and backend._send is SMTPBackend._send
+        )
+        self.smtp = getattr(connection, "connection", None) if plain_smtp else None
+        self.from_email = sanitize_address(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET)
+        # What smtplib would put in MAIL FROM, worked out once (it parses it for each message).
+        self.envelope_from = smtplib.quoteaddr(self.from_email)
+
+    @property
+    def only_smtp(self) -> bool:
+        """Sending runs no code but smtplib's (a backend may use the database, for one)."""
+        return self.smtp is not None
+
+    def send(self, delivery: _Claimed) -> None:
+        message_id = self.renderer.message_id_for(delivery.id)
+        if self.smtp is not None:
+            recipients, data = self.renderer.smtp_message(
+                user_id=delivery.user_id,
+                first_name=delivery.first_name,
+                to=delivery.email,
+                message_id=message_id,
             )
-            .order_by("next_attempt_at", "pk")
-            .first()
-        )
-        if delivery is None:
-            return None
-        subscription = delivery.subscription
-        user = subscription.user
-        now = timezone.now()
-        if not (subscription.is_active and user.is_active):
-            delivery.status = Delivery.Status.SKIPPED
-            delivery.save(update_fields=["status"])
-            return "skipped"
-        delivery.attempts += 1
-        delivery.last_attempt_at = now
-        message = renderer.message(
-            user=user,
+            if len(recipients) == 1 and is_plain_address(recipients[0]):
+                _sendmail(self.smtp, self.envelope_from, f"<{recipients[0]}>", data)
+            else:
+                self.smtp.sendmail(self.from_email, recipients, data)
+            return
+        message = self.renderer.message_for(
+            user_id=delivery.user_id,
+            first_name=delivery.first_name,
             to=delivery.email,
-            message_id=renderer.message_id(delivery),
-            connection=connection,
+            message_id=message_id,
+            connection=self.connection,
         )
+        self.connection.send_messages([message])
+
+
+def _sendmail(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
+    """`smtp.sendmail(...)` for one recipient, both addresses already in their SMTP form.
+
+    The same commands, answers and exceptions as smtplib's (from its source), without parsing
+    both addresses again for each message (`smtplib.quoteaddr` costs more than the rest).
+    """
+    smtp.ehlo_or_helo_if_needed()
+    options = f" size={len(data)}" if smtp.does_esmtp and smtp.has_extn("size") else ""
+    smtp.putcmd("mail", f"FROM:{sender}{options}")
+    code, response = smtp.getreply()
+    if code != 250:
+        _end_transaction(smtp, code)
+        raise smtplib.SMTPSenderRefused(code, response, sender.strip("<>"))
+    smtp.putcmd("rcpt", f"TO:{recipient}")
+    code, response = smtp.getreply()
+    if code not in (250, 251):
+        _end_transaction(smtp, code)
+        raise smtplib.SMTPRecipientsRefused({recipient.strip("<>"): (code, response)})
+    code, response = smtp.data(data)
+    if code != 250:
+        _end_transaction(smtp, code)
+        raise smtplib.SMTPDataError(code, response)
+
+
+def _end_transaction(smtp: smtplib.SMTP, code: int) -> None:
+    """After a refusal, as smtplib does: 421 means the server is closing, else RSET."""
+    if code == 421:
+        smtp.close()
+    else:
+        smtp._rset()
+
+
+# --- Claiming rows ----------------------------------------------------------------------------
+#
+# A row is claimed by locking it (`SELECT ... FOR UPDATE SKIP LOCKED`) in a transaction that
+# stays open while its message is sent, and its outcome is written and committed right after
+# the server's answer. So:
+# - a row is sent by one batch at a time: the others skip it while it is locked, and once the
+#   lock goes the row is no longer pending (sent, failed) or is due again only later (retry);
+# - a worker that dies (SIGKILL, lost host) has its database connection closed by the kernel;
+#   Postgres then rolls its open transaction back: the row in flight is pending again at once
+#   and nothing else was claimed. No row is lost, and every row sent before was committed;
+# - the only copy that can go twice is the row in flight, if the worker dies between the
+#   server's "250 accepted" and the commit of "sent": one message per killed process.
+# `_PipelinedClaims` keeps exactly this scheme with one database round trip per message.
+
+
+class _AtomicClaims:
+    """One Django transaction per row, with the ORM: works on any database, in any context."""
+
+    def __init__(self, issue_id: int) -> None:
+        self.issue_id = issue_id
+        self._atomic: Any = None
+
+    def next(self) -> _Claimed | None:
+        """Open a transaction and claim the next due row in it (None, and no transaction, if
+        there is none)."""
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
         try:
-            connection.send_messages([message])
-        except (smtplib.SMTPException, OSError) as exc:
-            if _is_connection_error(exc):
-                # Leaving the block rolls the claim back: the row stays as it was.
-                raise TemporaryDeliveryError(f"{type(exc).__name__}: {exc}") from exc
-            return _record_failure(delivery, exc)
-        delivery.status = Delivery.Status.SENT
-        delivery.sent_at = timezone.now()
-        delivery.last_error = ""
-        delivery.save(
-            update_fields=["status", "sent_at", "last_error", "attempts", "last_attempt_at"]
-        )
-        return "sent"
+            row = (
+                Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(
+                    issue_id=self.issue_id,
+                    status=Delivery.Status.PENDING,
+                    next_attempt_at__lte=timezone.now(),
+                )
+                .order_by("next_attempt_at", "pk")
+                .values_list(
+                    "pk",
+                    "email",
+                    "attempts",
+                    "subscription__is_active",
+                    "subscription__user__is_active",
+                    "subscription__user_id",
+                    "subscription__user__first_name",
+                )
+                .first()
+            )
+        except BaseException:
+            self.release()
+            raise
+        if row is None:
+            self._end()
+            return None
+        pk, email, attempts, subscribed, user_active, user_id, first_name = row
+        return _Claimed(pk, email, attempts, subscribed and user_active, user_id, first_name)
+
+    def record(
+        self, delivery: _Claimed, changes: dict[str, Any], *, claim_next: bool
+    ) -> _Claimed | None:
+        """Write the row's outcome and commit; then claim the next row if asked."""
+        try:
+            Delivery.objects.filter(pk=delivery.id).update(**changes)
+        except BaseException:
+            self.release()
+            raise
+        self._end()
+        return self.next() if claim_next else None
+
+    def _end(self) -> None:
+        atomic, self._atomic = self._atomic, None
+        atomic.__exit__(None, None, None)
+
+    def release(self) -> None:
+        """Roll back the transaction in flight, if any: its row stays as it was."""
+        atomic, self._atomic = self._atomic, None
+        if atomic is not None:
+            error = TemporaryDeliveryError("claim released")
+            atomic.__exit__(type(error), error, None)
+
+
+class _PipelinedClaims:
+    """The same claims on PostgreSQL with one round trip per message instead of four.
+
+    `_AtomicClaims` pays BEGIN, the claim, the update and COMMIT, each a round trip through
+    the ORM. Here the outcome of one row, its commit and the claim of the next row travel as
+    one multi-statement query (`EXECUTE mark; COMMIT; BEGIN; EXECUTE claim`):
+
+    - the update runs in the row's own transaction, which holds its lock since it was claimed,
+      and the COMMIT that follows it is in the very same message to the server: "sent" is
+      committed one round trip after the SMTP server's answer, as before;
+    - the claim of the next row starts a new transaction: a killed worker rolls back that row
+      alone, exactly as with one transaction per row (the scheme described above is unchanged).
+
+    The claim and the "sent" update are prepared statements (planned once per batch, not per
+    message). The claim resumes after the last row this batch claimed, in the claim index's
+    order: rows sent meanwhile leave dead entries at the head of the index, and a claim that
+    always started from the head would step over all of them, ever more as the issue goes on
+    (quadratic in its size). Rows behind that point (one a killed worker's transaction gave
+    back, for one) are not forgotten: when nothing is found after it, the claim looks once
+    more from the head before the batch decides that nothing is due.
+
+    Statements after a failing one are not run; `release()` rolls back whatever is open.
+    Django is not told about these transactions (its connection stays in autocommit), so this
+    is used only outside any `atomic()` block and when nothing but smtplib runs while a row is
+    claimed (`_Sender.only_smtp`): Django code opening a transaction meanwhile would fail.
+    """
+
+    def __init__(self, issue_id: int) -> None:
+        from django.db import connection
+        from psycopg.pq import ExecStatus
+
+        self.issue_id = issue_id
+        self._connection = connection
+        connection.ensure_connection()
+        # psycopg's own cursor (Django's cursor class for it: client-side binding), without
+        # Django's wrapper: its errors still become Django's below (`wrap_database_errors`).
+        self._cursor = connection.connection.cursor()
+        self._rows_returned = ExecStatus.TUPLES_OK
+        self._released = False
+        self._after = _HEAD
+        key = uuid.uuid4().hex
+        self._claim = f"newsletter_claim_{key}"
+        self._mark_sent = f"newsletter_mark_sent_{key}"
+        try:
+            self._cursor.execute(f"PREPARE {self._claim} {_claim_sql()}")
+            self._cursor.execute(f"PREPARE {self._mark_sent} {_mark_sent_sql()}")
+        except BaseException:
+            self.release()
+            raise
+
+    def next(self) -> _Claimed | None:
+        return self._run("BEGIN; ", [])
+
+    def record(
+        self, delivery: _Claimed, changes: dict[str, Any], *, claim_next: bool
+    ) -> _Claimed | None:
+        if changes.get("status") == Delivery.Status.SENT.value:
+            update = f"EXECUTE {self._mark_sent}(%s, %s, %s, %s)"
+            params = [delivery.id, changes["sent_at"], changes["attempts"]]
+            params.append(changes["last_attempt_at"])
+        else:
+            update, params = _update_sql(delivery.id, changes)
+        if not claim_next:
+            self._execute(f"{update}; COMMIT", params)
+            return None
+        return self._run(f"{update}; COMMIT; BEGIN; ", params)
+
+    def _run(self, before: str, params: list[Any]) -> _Claimed | None:
+        """Run `before` (which opens the claim's transaction), then claim the next row."""
+        claim = f"EXECUTE {self._claim}(%s, %s, %s, %s)"
+        row = self._execute(before + claim, [*params, *self._claim_params()])
+        if row is None and self._after is not _HEAD:
+            self._after = _HEAD  # nothing after our last row: look from the head, once
+            row = self._execute(claim, self._claim_params())
+        if row is None:
+            self._execute("COMMIT", [])  # close the claim's empty transaction
+            return None
+        claimed = _Claimed(*row[:6])
+        self._after = (row[6], claimed.id)
+        return claimed
+
+    def _claim_params(self) -> list[Any]:
+        return [self.issue_id, timezone.now(), *self._after]
+
+    def _execute(self, sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+        """The last statement's first row, if it returns rows."""
+        cursor = self._cursor
+        try:
+            with self._connection.wrap_database_errors:
+                cursor.execute(sql, params)
+                while cursor.nextset():
+                    pass
+                returned_rows = cursor.pgresult.status == self._rows_returned
+                return cursor.fetchone() if returned_rows else None
+        except BaseException:
+            self.release()
+            raise
+
+    def _in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return self._connection.connection.info.transaction_status != TransactionStatus.IDLE
+
+    def release(self) -> None:
+        """Roll back the row in flight, if any, and forget the prepared statements."""
+        if self._released:
+            return
+        self._released = True
+        with suppress(Exception):
+            if self._in_transaction():
+                self._cursor.execute("ROLLBACK")
+            self._cursor.execute(f"DEALLOCATE {self._claim}; DEALLOCATE {self._mark_sent}")
+        with suppress(Exception):
+            self._cursor.close()
+
+
+def _can_pipeline() -> bool:
+    """PostgreSQL through psycopg 3 with client-side binding, in autocommit."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    if not connection.get_autocommit():
+        return False
+    try:
+        import psycopg
+    except ImportError:  # psycopg2: multi-statement results are read differently
+        return False
+    connection.ensure_connection()
+    return isinstance(connection.connection, psycopg.Connection) and issubclass(
+        connection.connection.cursor_factory, psycopg.ClientCursor
+    )
+
+
+# Where a claim starts from the head of the claim index.
+_HEAD = (datetime(1, 1, 1, tzinfo=UTC), 0)
+
+
+def _claim_sql() -> str:
+    """The claim, to prepare: $1 issue, $2 now, ($3, $4) the last row claimed (next attempt
+    time and id). Served by `newsletter_delivery_claim_idx`, in its order."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    deliveries, subscriptions = Delivery._meta.db_table, Subscription._meta.db_table
+    users = get_user_model()._meta.db_table
+    pending = Delivery.Status.PENDING.value
+    # Only table names and constants of our own models are interpolated.
+    tables = f"{quote(deliveries)} d JOIN {quote(subscriptions)} s ON s.id = d.subscription_id"
+    tables += f" JOIN {quote(users)} u ON u.id = s.user_id"
+    return (
+        "(bigint, timestamptz, timestamptz, bigint) AS "  # noqa: S608
+        "SELECT d.id, d.email, d.attempts, s.is_active AND u.is_active, u.id, u.first_name, "
+        f"d.next_attempt_at FROM {tables} "
+        f"WHERE d.issue_id = $1 AND d.status = '{pending}' AND d.next_attempt_at <= $2 "
+        "AND (d.next_attempt_at, d.id) > ($3, $4) "
+        "ORDER BY d.next_attempt_at, d.id LIMIT 1 "
+        "FOR UPDATE OF d SKIP LOCKED"
+    )
+
+
+def _mark_sent_sql() -> str:
+    """The "sent" update, to prepare: $1 id, $2 sent at, $3 attempts, $4 attempted at."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    sent = Delivery.Status.SENT.value
+    return (
+        "(bigint, timestamptz, integer, timestamptz) AS "  # noqa: S608
+        f"UPDATE {table} SET status = '{sent}', sent_at = $2, last_error = '', "
+        "attempts = $3, last_attempt_at = $4 WHERE id = $1"
+    )
+
+
+def _update_sql(delivery_id: int, changes: dict[str, Any]) -> tuple[str, list[Any]]:
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{quote(Delivery._meta.get_field(name).column)} = %s" for name in changes)
+    sql = f"UPDATE {quote(Delivery._meta.db_table)} SET {columns} WHERE id = %s"  # noqa: S608
+    return sql, [*changes.values(), delivery_id]
+
+
+@contextmanager
+def _claims(issue_id: int, *, only_smtp: bool) -> Iterator[_AtomicClaims | _PipelinedClaims]:
+    claims = (
+        _PipelinedClaims(issue_id) if only_smtp and _can_pipeline() else _AtomicClaims(issue_id)
+    )
+    try:
+        yield claims
+    finally:
+        claims.release()
 
 
 @contextmanager
@@ -491,21 +1070,6 @@ def _relaxed_commit_flush() -> Iterator[None]:
     finally:
         with suppress(Exception), connection.cursor() as cursor:
             cursor.execute("RESET synchronous_commit")
-
-
-def _record_failure(delivery: Delivery, exc: BaseException) -> str:
-    error = f"{type(exc).__name__}: {exc}"[:2000]
-    delivery.last_error = error
-    fields = ["status", "last_error", "attempts", "last_attempt_at", "next_attempt_at"]
-    if _is_permanent(exc) or delivery.attempts >= conf.max_attempts():  # type: ignore[arg-type]
-        delivery.status = Delivery.Status.FAILED
-        delivery.save(update_fields=fields)
-        logger.warning("newsletter delivery %s failed: %s", delivery.pk, error)
-        return "failed"
-    delivery.next_attempt_at = timezone.now() + timedelta(seconds=retry_delay(delivery.attempts))
-    delivery.save(update_fields=fields)
-    logger.info("newsletter delivery %s: temporary failure, retry later: %s", delivery.pk, error)
-    return "retry_later"
 
 
 def _follow_up(*, issue_id: int, full: bool) -> str:

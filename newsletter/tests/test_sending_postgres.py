@@ -1,0 +1,218 @@
+"""Sending on PostgreSQL through a real SMTP server: the path the workers take.
+
+There each message costs one database round trip (`_PipelinedClaims`: the outcome of a row,
+its commit and the claim of the next row in one query) and its bytes come from the batch's
+MIME template. These tests run outside any test transaction, as a worker does; the killed
+worker drills (test_delivery_drills.py) check the same path under SIGKILL.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from newsletter import services
+from newsletter.models import Delivery, Issue, Subscription
+from newsletter.tests.conftest import received_per_address
+from newsletter.tests.factories import DeliveryFactory, IssueFactory
+from portal.testing.services import service_unavailable
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def pg(transactional_db):
+    if connection.vendor != "postgresql":
+        service_unavailable("needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture
+def round_trips(monkeypatch):
+    """Counts the queries `_PipelinedClaims` sends, and proves that it is the one used."""
+    calls = []
+    execute = services._PipelinedClaims._execute
+
+    def counting(self, sql, params):
+        calls.append(sql)
+        return execute(self, sql, params)
+
+    monkeypatch.setattr(services._PipelinedClaims, "_execute", counting)
+    return calls
+
+
+def sending_issue(rows: int, **fields) -> tuple[Issue, list[Delivery]]:
+    issue = IssueFactory(status=Issue.Status.SENDING, send_started_at=timezone.now())
+    return issue, DeliveryFactory.create_batch(rows, issue=issue, **fields)
+
+
+def assert_connection_clean() -> None:
+    """No transaction left open, no prepared statement left behind."""
+    from psycopg.pq import TransactionStatus
+
+    assert connection.connection.info.transaction_status == TransactionStatus.IDLE
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone() == (0,)
+
+
+def test_each_message_costs_one_round_trip_and_every_row_is_sent_once(
+    pg, smtp, round_trips, site_url
+):
+    issue, rows = sending_issue(6)
+
+    result = services.send_batch(issue_id=issue.pk, batch_size=50)
+
+    assert result.sent == 6 and result.follow_up == "finished"
+    assert received_per_address(smtp) == {row.email: 1 for row in rows}
+    # The first claim, one query per message (its outcome, commit, next claim), and at the
+    # end one look from the head of the index and the commit of the empty claim.
+    assert len(round_trips) == 1 + 6 + 2
+    for row in Delivery.objects.filter(issue=issue):
+        assert (row.status, row.attempts, row.last_error) == ("sent", 1, "")
+        assert row.last_attempt_at <= row.sent_at
+    assert Issue.objects.get(pk=issue.pk).status == Issue.Status.SENT
+    by_address = {m.rcpt_tos[0]: m.message for m in smtp.messages}
+    for row in rows:
+        assert (
+            by_address[row.email]["Message-ID"]
+            == f"<newsletter.{issue.pk}.{row.pk}@portal.example>"
+        )
+    assert_connection_clean()
+
+
+def test_a_5xx_fails_that_row_and_a_4xx_waits_while_the_rest_go(pg, smtp, round_trips, settings):
+    settings.NEWSLETTER_RETRY_BASE_SECONDS = 60
+    issue, rows = sending_issue(5)
+    smtp.reject_recipient(rows[1].email)
+    smtp.fail_temporarily(1)  # the first message that reaches DATA: rows[0]
+
+    result = services.send_batch(issue_id=issue.pk, batch_size=50)
+
+    assert (result.sent, result.failed, result.retry_later) == (3, 1, 1)
+    assert round_trips
+    refused = Delivery.objects.get(pk=rows[1].pk)
+    assert refused.status == "failed" and "550" in refused.last_error and refused.attempts == 1
+    waiting = Delivery.objects.get(pk=rows[0].pk)
+    assert waiting.status == "pending" and "451" in waiting.last_error and waiting.attempts == 1
+    assert waiting.next_attempt_at > timezone.now() + timedelta(seconds=50)
+    assert received_per_address(smtp) == {row.email: 1 for row in rows[2:]}
+    assert_connection_clean()
+
+
+def test_someone_who_unsubscribed_is_skipped(pg, smtp, round_trips):
+    issue, rows = sending_issue(3)
+    services.unsubscribe(user=rows[1].subscription.user, source=Subscription.Source.ONE_CLICK)
+
+    result = services.send_batch(issue_id=issue.pk)
+
+    assert (result.sent, result.skipped) == (2, 1)
+    assert Delivery.objects.get(pk=rows[1].pk).status == "skipped"
+    assert rows[1].email not in received_per_address(smtp)
+
+
+def test_a_full_batch_stops_at_its_size_and_its_successor_sends_the_rest(pg, smtp, round_trips):
+    issue, rows = sending_issue(5)
+
+    # Unit tests run tasks in process: the follow-up batches run at once.
+    result = services.send_batch(issue_id=issue.pk, batch_size=2)
+
+    assert result.sent == 2 and result.follow_up == "next batch"
+    assert received_per_address(smtp) == {row.email: 1 for row in rows}
+    assert Issue.objects.get(pk=issue.pk).status == Issue.Status.SENT
+    assert_connection_clean()
+
+
+def test_a_pause_between_messages_is_taken_with_no_row_claimed(pg, smtp, settings, monkeypatch):
+    settings.NEWSLETTER_SEND_INTERVAL_SECONDS = 0.01
+    issue, rows = sending_issue(3)
+    from psycopg.pq import TransactionStatus
+
+    during_pauses = []
+    monkeypatch.setattr(
+        services.time,
+        "sleep",
+        lambda seconds: during_pauses.append(connection.connection.info.transaction_status),
+    )
+
+    result = services.send_batch(issue_id=issue.pk)
+
+    assert result.sent == 3
+    assert during_pauses == [TransactionStatus.IDLE] * 3
+    assert received_per_address(smtp) == {row.email: 1 for row in rows}
+
+
+def test_a_server_closing_mid_batch_leaves_the_row_in_flight_pending(pg, smtp, round_trips):
+    issue, rows = sending_issue(5)
+    handler = smtp.handler
+    accept = handler.handle_DATA
+
+    async def closing_after_two(server, session, envelope):
+        if len(handler.messages) >= 2:
+            return "421 4.3.2 Service shutting down"
+        return await accept(server, session, envelope)
+
+    handler.handle_DATA = closing_after_two
+    try:
+        with pytest.raises(services.TemporaryDeliveryError):
+            services.send_batch(issue_id=issue.pk)
+    finally:
+        del handler.handle_DATA
+
+    states = dict(Delivery.objects.filter(issue=issue).values_list("pk", "status"))
+    assert sorted(states.values()) == ["pending"] * 3 + ["sent"] * 2
+    pending = Delivery.objects.filter(issue=issue, status="pending")
+    assert set(pending.values_list("attempts", "last_error")) == {(0, "")}
+    assert_connection_clean()
+
+    services.send_batch(issue_id=issue.pk)  # the server is back: the task's retry
+
+    assert received_per_address(smtp) == {row.email: 1 for row in rows}
+
+
+def test_a_row_given_back_behind_the_claims_is_still_sent_by_the_batch(pg, smtp):
+    """A claim resumes after the batch's last row; a row released behind it (by a killed
+    worker, say) is found when the batch looks from the head again, before it stops."""
+    issue, rows = sending_issue(3)
+    sent = {"status": "sent", "sent_at": timezone.now(), "last_error": "", "attempts": 1}
+    sent["last_attempt_at"] = sent["sent_at"]
+
+    with services._claims(issue.pk, only_smtp=True) as claims:
+        assert isinstance(claims, services._PipelinedClaims)
+        first = claims.next()
+        second = claims.record(first, sent, claim_next=True)
+        third = claims.record(second, sent, claim_next=True)
+        # The first row becomes pending again (committed with the third row's outcome).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE newsletter_delivery SET status = 'pending' WHERE id = %s", [first.id]
+            )
+        again = claims.record(third, sent, claim_next=True)
+        assert [first.id, second.id, third.id] == [row.pk for row in rows]
+        assert again is not None and again.id == first.id
+        assert claims.record(again, sent, claim_next=True) is None
+    assert_connection_clean()
+
+
+def test_send_issue_writes_one_delivery_per_active_subscriber(pg, smtp, make_subscribers):
+    from newsletter.tests.factories import SubscriptionFactory
+
+    subscribers = make_subscribers(4)
+    SubscriptionFactory(is_active=False)
+    SubscriptionFactory(user__is_active=False)
+    issue = IssueFactory()
+
+    services.send_issue(issue_id=issue.pk)
+
+    issue.refresh_from_db()
+    deliveries = Delivery.objects.filter(issue=issue).order_by("pk")
+    assert [(d.subscription_id, d.email) for d in deliveries] == [
+        (s.pk, s.user.email) for s in sorted(subscribers, key=lambda s: s.pk)
+    ]
+    assert {d.created_at for d in deliveries} == {issue.send_started_at}
+    # Tasks run in process in unit tests: the issue is already sent, each copy once.
+    assert {(d.status, d.attempts) for d in deliveries} == {("sent", 1)}
+    assert issue.status == Issue.Status.SENT
+    assert received_per_address(smtp) == {s.user.email: 1 for s in subscribers}
