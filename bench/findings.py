@@ -81,13 +81,18 @@ def findings(results: dict) -> list[str]:
                 if table > buffers
                 else ""
             )
-            + " What would bound them is an index that keeps the publication time and the "
-            "word positions in its posting lists and returns the matches newest first: the "
-            "RUM access method (Debian package `postgresql-15-rum`, `CREATE EXTENSION rum`, "
-            "an index `USING rum (search_vector rum_tsvector_addon_ops, published_at)` with "
-            "`published_at` attached, ordered by `published_at <=> now()`). That is a new "
-            "extension on the database server: a decision for the lead and the operators, "
-            "then a change of `search()` and a migration.\n"
+            + " An index that returns matches newest first was tried on 2026-11-28: the "
+            "RUM access method (Debian `postgresql-15-rum`), at 1,000,000 videos. Its "
+            "date-ordered index (`rum_tsvector_addon_ops` with `published_at` attached) "
+            "bounds the rare words (poltaka 60 → 24 ms p95, lorusha 77 → 30 ms) but keeps no "
+            "word positions, so a phrase is still re-checked row by row; its positions index "
+            "(`rum_tsvector_ops`) checks adjacency inside the index but on every row holding "
+            'both words (32,000 for `"press conference"`), about 150 ms; and a frequent word '
+            "must never take the RUM date order (nato: 315 to 405 ms). Best overall p95: "
+            "23 → 154 ms (6.6x), so RUM was not landed. What would bound a phrase is to index "
+            "adjacent word pairs as lexemes of their own, so that a phrase becomes one word "
+            "for the walk or the GIN index to find, together with RUM for the rare words, and "
+            "a `shared_buffers` that holds the table.\n"
         )
     p4 = results.get("P4") or {}
     accel = p4.get("portal via X-Accel-Redirect")
