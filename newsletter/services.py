@@ -879,6 +879,8 @@ class _PipelinedClaims:
     Django is not told about these transactions (its connection stays in autocommit), so this
     is used only outside any `atomic()` block and when nothing but smtplib runs while a row is
     claimed (`_Sender.only_smtp`): Django code opening a transaction meanwhile would fail.
+    The prepared statements live in the database session: a pooler in front of Postgres must
+    keep a session on one server connection (PgBouncer's session mode, not transaction mode).
     """
 
     def __init__(self, issue_id: int) -> None:
