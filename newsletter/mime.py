@@ -1,21 +1,22 @@
-"""An issue's message as SMTP bytes from a per-batch template, not rebuilt per recipient.
+"""An issue's message as SMTP bytes from a template, not rebuilt by the email package per copy.
 
 Django builds each `EmailMultiAlternatives` with Python's email package: MIME objects, header
 encoding and folding, then a generator pass. That costs more CPU per message than the whole
 SMTP exchange with the server. The copies of one issue differ only in a few values: the
 address, Message-ID, Date, List-Unsubscribe, and the first name and unsubscribe link in each
-part. So the message is built once, through the very same Django code, with a marker in each
-of those places, and each copy is the template's bytes with the markers replaced.
+part. So the message is built once (per issue and worker process), through the very same
+Django code, with a marker in each of those places, and each copy is the template's bytes with
+the markers replaced.
 
-That is only done when it provably gives the message Django would have built (same headers,
-same parts, same transfer encodings): the markers must come out of the email package verbatim,
-in 7bit or 8bit parts (never quoted-printable or base64), and each recipient's values must be
-ones Django would write as they are (a plain ASCII address, a name without line breaks, no
-line over 998 bytes...). Otherwise `MessageTemplate.fill` returns None and the caller builds
-that one message the usual way. The only byte-level differences from Django's own output:
-the MIME boundary is fixed per template instead of drawn per message, and List-Unsubscribe,
-which is always longer than a line, is folded once after its comma instead of also before
-its first URL (the same header once unfolded).
+That is only done when the checks below show it gives the message Django would have built
+(same headers, same parts, same transfer encodings): the markers must come out of the email
+package verbatim, in 7bit or 8bit parts (never quoted-printable or base64), and each
+recipient's values must be ones Django would write as they are (a plain ASCII address, a name
+without line breaks, no line over 998 bytes...). Otherwise `MessageTemplate.fill` returns
+None and the caller builds that one message the usual way. The only byte-level differences
+from Django's own output: the MIME boundary is fixed per template instead of drawn per
+message, and List-Unsubscribe, which is always longer than a line, is folded once after its
+comma instead of also before its first URL (the same header once unfolded).
 """
 
 from __future__ import annotations
