@@ -58,6 +58,10 @@ def _isolated_cache(settings) -> None:
     }
     # Sessions as production keeps them with Redis (portal/sessions.py), on this cache.
     settings.SESSION_ENGINE = "portal.sessions"
+    # Pages and versions a previous test left in this process's memory belong to its cache.
+    from portal.page_cache import forget_local_copies
+
+    forget_local_copies()
 
 
 @pytest.fixture(autouse=True)

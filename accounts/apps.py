@@ -18,8 +18,6 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(_apply_roles, dispatch_uid="accounts.apply_roles")
         from django.contrib.auth.signals import user_logged_in
 
-        from accounts.guards import remember_verified_email_at_login
+        from accounts.guards import remember_at_login
 
-        user_logged_in.connect(
-            remember_verified_email_at_login, dispatch_uid="accounts.remember_verified_email"
-        )
+        user_logged_in.connect(remember_at_login, dispatch_uid="accounts.remember_at_login")

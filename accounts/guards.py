@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from portal.page_cache import mark_editor_session
+
 # The id of the session's user once an address of theirs was seen verified.
 VERIFIED_SESSION_KEY = "accounts.verified_user"
 
@@ -37,10 +39,17 @@ def session_has_verified_email(request: HttpRequest) -> bool:
     return verified
 
 
-def remember_verified_email_at_login(sender, request: HttpRequest, user, **kwargs) -> None:
-    """`user_logged_in` receiver: the login saves the session anyway, with the answer in it."""
-    if request is not None and hasattr(request, "session") and has_verified_email(user):
+def remember_at_login(sender, request: HttpRequest, user, **kwargs) -> None:
+    """`user_logged_in` receiver: what pages need to know, in the session the login saves.
+
+    Whether the address is verified (download buttons) and whether the user is an editor
+    (who bypasses the cached pages, so their own changes show at once).
+    """
+    if request is None or not hasattr(request, "session"):
+        return
+    if has_verified_email(user):
         request.session[VERIFIED_SESSION_KEY] = request.session.get(SESSION_KEY)
+    mark_editor_session(request.session, is_editor=user.is_staff)
 
 
 def verified_account_required(

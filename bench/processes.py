@@ -284,6 +284,9 @@ class HttpSession:
     def get(self, path: str, headers: dict | None = None) -> Response:
         return self._request("GET", path, headers=headers)
 
+    def head(self, path: str, headers: dict | None = None) -> Response:
+        return self._request("HEAD", path, headers=headers)
+
     def post_form(self, path: str, data: dict[str, str], *, csrf_cookie: str) -> Response:
         """A form POST as a browser sends it over https: token, cookie, Origin and Referer."""
         origin = "https://" + urllib.parse.urlsplit(self.base_url).netloc

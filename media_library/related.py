@@ -13,6 +13,8 @@ import time
 from django.core.cache import cache
 from django.db.models import Q
 
+from portal.page_cache import note_version
+
 VERSION_KEY = "media_library:related-version"
 RELATED_CACHE_SECONDS = 300
 RELATED_VIDEOS = 4
@@ -70,9 +72,12 @@ def related_for(video) -> tuple[list, list]:
 def forget_related(**kwargs) -> None:
     """Move the content version: every cached public page and related list is re-rendered."""
     try:
-        cache.incr(VERSION_KEY)
+        version = cache.incr(VERSION_KEY)
     except ValueError:  # not set yet, or evicted
-        cache.set(VERSION_KEY, _fresh_version(), timeout=None)
+        version = _fresh_version()
+        cache.set(VERSION_KEY, version, timeout=None)
+    # This process serves the new version at once; the others within a second.
+    note_version(VERSION_KEY, version)
 
 
 def connect() -> None:

@@ -18,10 +18,13 @@ is unreachable every request renders its page, as without this module.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.messages import get_messages
 from django.core.cache import cache
@@ -36,17 +39,102 @@ CSRF_PLACEHOLDER = "page-cache-csrf-token-placeholder"
 MAX_CACHED_QUERY_LENGTH = 512
 VISITOR = "visitor"
 READER = "reader"
+EDITOR_SESSION_KEY = "page_cache.editor"
+# Pages each process keeps in its own memory (about 20 KB each).
+LOCAL_PAGES = 256
 _RENDERING_FLAG = "_rendering_for_page_cache"
 
 
-def audience(request: HttpRequest) -> str:
-    """Which layout the page has: signed out, or signed in (from the session, no query)."""
-    return READER if SESSION_KEY in request.session else VISITOR
+def audience(request: HttpRequest) -> str | None:
+    """Which layout the page has: signed out, or signed in (from the session, no query).
+
+    None for editors (marked in their session at login): they always get a fresh render,
+    so their own changes show at once on every server.
+    """
+    session = request.session
+    if session.get(EDITOR_SESSION_KEY):
+        return None
+    return READER if SESSION_KEY in session else VISITOR
+
+
+def mark_editor_session(session, *, is_editor: bool) -> None:
+    """At login: whether this session is an editor's (who bypasses the cached pages)."""
+    if is_editor:
+        session[EDITOR_SESSION_KEY] = True
+    else:
+        session.pop(EDITOR_SESSION_KEY, None)
 
 
 def cache_key(request: HttpRequest, *, audience: str) -> str:
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     return f"page:{get_language()}:{audience}:{path}"
+
+
+class _LocalPages:
+    """This process's copies: the content versions it read lately and the pages it served.
+
+    A hot page is then served without a round trip to Redis. The version is read again from
+    Redis at most every `PAGE_CACHE_VERSION_RECHECK_SECONDS` (an edit made through another
+    process shows here within that delay; one made here, at once, see `note_version`).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.lock = threading.Lock()
+        self.pages: OrderedDict[str, tuple[object, float, str]] = OrderedDict()
+        self.versions: dict[str, tuple[object, float]] = {}
+
+    def version(self, key: str, max_age: float) -> object | None:
+        known = self.versions.get(key)
+        if known is not None and time.monotonic() - known[1] < max_age:
+            return known[0]
+        return None
+
+    def note_version(self, key: str, version: object) -> None:
+        self.versions[key] = (version, time.monotonic())
+
+    def page(self, key: str, version: object) -> str | None:
+        with self.lock:
+            found = self.pages.get(key)
+            if found is None or found[0] != version or found[1] < time.monotonic():
+                return None
+            self.pages.move_to_end(key)
+            return found[2]
+
+    def keep(self, key: str, version: object, page: str, timeout: float) -> None:
+        with self.lock:
+            self.pages[key] = (version, time.monotonic() + timeout, page)
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.pages.clear()
+            self.versions.clear()
+
+
+_local = _LocalPages(LOCAL_PAGES)
+
+
+def note_version(version_key: str, version: object) -> None:
+    """Called where the version moves: this process serves the new version at once."""
+    _local.note_version(version_key, version)
+
+
+def forget_local_copies() -> None:
+    """Drop this process's copies (tests; the next request reads Redis again)."""
+    _local.clear()
+
+
+def _current_version(version_key: str) -> object | None:
+    max_age = getattr(settings, "PAGE_CACHE_VERSION_RECHECK_SECONDS", 1.0)
+    version = _local.version(version_key, max_age)
+    if version is None:
+        version = cache.get(version_key)
+        if version is not None:
+            _local.note_version(version_key, version)
+    return version
 
 
 def cached_page(
@@ -67,24 +155,30 @@ def cached_page(
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            who = None
             if (
-                request.method not in ("GET", "HEAD")
-                or len(request.META.get("QUERY_STRING", "")) > MAX_CACHED_QUERY_LENGTH
-                or _has_pending_messages(request)
+                request.method in ("GET", "HEAD")
+                and len(request.META.get("QUERY_STRING", "")) <= MAX_CACHED_QUERY_LENGTH
+                and not _has_pending_messages(request)
             ):
+                who = audience(request)
+            if who is None:
                 return view(request, *args, **kwargs)
-            who = audience(request)
             if who == READER and variant is not None:
                 who = f"{who}-{variant(request)}"
             key = cache_key(request, audience=who)
-            # One round trip for both: the page and the version it must have been made at.
-            found = cache.get_many([version_key, key])
-            version = found.get(version_key)
-            stored = found.get(key)
-            if version is not None and stored is not None and stored[0] == version:
-                return HttpResponse(_put_token(stored[1], request))
+            version = _current_version(version_key)
+            page = _local.page(key, version) if version is not None else None
+            if page is None and version is not None:
+                stored = cache.get(key)
+                if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == version:
+                    page = stored[2]
+                    _local.keep(key, version, page, stored[1] - time.time())
+            if page is not None:
+                return HttpResponse(_put_token(page, request))
             if version is None:
                 version = cache.get_or_set(version_key, time.time_ns() // 1000, timeout=None)
+                _local.note_version(version_key, version)
             setattr(request, _RENDERING_FLAG, True)
             try:
                 response = view(request, *args, **kwargs)
@@ -93,7 +187,8 @@ def cached_page(
             if not _cacheable(response) or not _rendered_for(request, who):
                 return _with_token(response, request)
             page = response.content.decode(response.charset)
-            cache.set(key, (version, page), timeout)
+            cache.set(key, (version, time.time() + timeout, page), timeout)
+            _local.keep(key, version, page, timeout)
             return HttpResponse(_put_token(page, request))
 
         return wrapped

@@ -320,6 +320,10 @@ ACCOUNT_RATE_LIMITS = {
 SESSION_ENGINE = "portal.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_CACHE_SECONDS = env_int("SESSION_CACHE_SECONDS", 300)
 
+# How often each process reads the content version again from Redis (portal/page_cache.py):
+# an edit shows on the other web processes within this delay, on the editor's own at once.
+PAGE_CACHE_VERSION_RECHECK_SECONDS = env_int("PAGE_CACHE_VERSION_RECHECK_MS", 1000) / 1000
+
 # --- Security ---------------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -199,7 +200,8 @@ def test_a_session_whose_account_was_deleted_gets_the_signed_out_page():
     assert "Log out" in reader.get(LIST_URL).content.decode()
 
 
-def test_a_lost_version_counter_never_brings_back_a_stale_page(client):
+def test_a_lost_version_counter_never_brings_back_a_stale_page(client, settings):
+    settings.PAGE_CACHE_VERSION_RECHECK_SECONDS = 0  # every request asks Redis
     video = VideoFactory(title="Before")
     client.get(video.get_absolute_url())
     # Redis evicted the counter, and the row changed without a signal (a raw update).
@@ -237,3 +239,51 @@ def test_pages_still_render_when_redis_is_unreachable(settings, client):
     for _ in range(2):
         assert "Still served" in client.get(LIST_URL).content.decode()
         assert "Still served" in reader.get(video.get_absolute_url()).content.decode()
+
+
+def test_an_edit_made_through_another_process_shows_here_within_the_recheck_delay(client, settings):
+    settings.PAGE_CACHE_VERSION_RECHECK_SECONDS = 0.2
+    video = VideoFactory(title="Before")
+    client.get(LIST_URL)
+    # Another web process saved the video: the row and the shared counter moved, not this
+    # process's copy of the counter.
+    Video.objects.filter(pk=video.pk).update(title="After")
+    cache.incr(VERSION_KEY)
+
+    assert "Before" in client.get(LIST_URL).content.decode()  # at most the delay
+    time.sleep(0.25)
+    assert "After" in client.get(LIST_URL).content.decode()
+
+
+def test_editors_always_get_a_fresh_page_so_their_own_changes_show_at_once(
+    django_assert_max_num_queries,
+):
+    video = VideoFactory(title="Before")
+    reader, editor = Client(), Client()
+    reader.force_login(UserFactory(verified=True))
+    reader.get(LIST_URL)  # the signed-in page is cached
+    editor.force_login(UserFactory(is_staff=True, verified=True))
+    # Even a change that another process made a moment ago (no signal here).
+    Video.objects.filter(pk=video.pk).update(title="After")
+
+    with django_assert_max_num_queries(20) as queries:
+        page = editor.get(LIST_URL).content.decode()
+    assert "After" in page
+    assert len(queries) > 0
+
+
+def test_a_hot_page_is_served_from_the_process_memory_without_asking_redis(client, monkeypatch):
+    VideoFactory(title="Hot page")
+    client.get(LIST_URL)
+    backend = caches["default"]
+    calls: list[str] = []
+    for method in ("get", "get_many", "set"):
+        original = getattr(backend, method)
+        monkeypatch.setattr(
+            backend,
+            method,
+            lambda *a, _m=method, _o=original, **k: calls.append(_m) or _o(*a, **k),
+        )
+
+    assert "Hot page" in client.get(LIST_URL).content.decode()
+    assert calls == []
