@@ -59,7 +59,7 @@ class Plan:
             p1_videos=10_000,
             p3_sizes=[100_000, 1_000_000] if million else [100_000],
             load_seconds=10,
-            rounds=2,
+            rounds=3,
             connections=4,
             web_workers=3,
             download_bytes=1 << 30,
@@ -103,6 +103,28 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 # --- Sessions of the bench user ---------------------------------------------------------------
+
+
+def signed_in_browser_cookies(email: str) -> str:
+    """The Cookie header of a signed-in browser: its session and its CSRF cookie.
+
+    A browser that logged in through the form holds both; one that sent only the session
+    would make every page mint a new CSRF secret, which no real reader does.
+    """
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.models import User
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(User.objects.get(email=email))
+    client.get(reverse("accounts:my_account"), secure=True)  # its forms set the CSRF cookie
+    names = (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
+    missing = [name for name in names if name not in client.cookies]
+    if missing:
+        raise RuntimeError(f"no {', '.join(missing)} cookie after logging in")
+    return "; ".join(f"{name}={client.cookies[name].value}" for name in names)
 
 
 def session_cookie(email: str) -> tuple[str, str]:

@@ -277,7 +277,7 @@ def execute(run: Run) -> None:
     web = Gunicorn(env=env, workers=plan.web_workers, log_dir=run.work_dir, name="web").start()
     run.cleanups.append(web.stop)
     cookie = measures.session_cookie(fixtures.user_email)
-    cookie_header = f"{cookie[0]}={cookie[1]}"
+    cookie_header = measures.signed_in_browser_cookies(fixtures.user_email)
 
     # --- P1 / P1b ------------------------------------------------------------------------------
     results["P1"] = run.step(

@@ -50,7 +50,7 @@ def test_visitor_registers_from_a_video_verifies_the_code_subscribes_and_downloa
     screenshot(page, "video-phone", phone=True)
 
     # Anonymous: Download asks for an account first, and remembers the video.
-    page.get_by_role("button", name=f"Download {catalogue.rendition.label}").click()
+    page.get_by_role("link", name=f"Download {catalogue.rendition.label}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
     page.get_by_role("main").get_by_role("link", name="Create an account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")

@@ -43,6 +43,7 @@ EDITOR_SESSION_KEY = "page_cache.editor"
 # Pages each process keeps in its own memory (about 20 KB each).
 LOCAL_PAGES = 256
 _RENDERING_FLAG = "_rendering_for_page_cache"
+_clock = time.monotonic
 
 
 def audience(request: HttpRequest) -> str | None:
@@ -86,24 +87,24 @@ class _LocalPages:
 
     def version(self, key: str, max_age: float) -> object | None:
         known = self.versions.get(key)
-        if known is not None and time.monotonic() - known[1] < max_age:
+        if known is not None and _clock() - known[1] < max_age:
             return known[0]
         return None
 
     def note_version(self, key: str, version: object) -> None:
-        self.versions[key] = (version, time.monotonic())
+        self.versions[key] = (version, _clock())
 
     def page(self, key: str, version: object) -> str | None:
         with self.lock:
             found = self.pages.get(key)
-            if found is None or found[0] != version or found[1] < time.monotonic():
+            if found is None or found[0] != version or found[1] < _clock():
                 return None
             self.pages.move_to_end(key)
             return found[2]
 
     def keep(self, key: str, version: object, page: str, timeout: float) -> None:
         with self.lock:
-            self.pages[key] = (version, time.monotonic() + timeout, page)
+            self.pages[key] = (version, _clock() + timeout, page)
             self.pages.move_to_end(key)
             while len(self.pages) > self.size:
                 self.pages.popitem(last=False)

@@ -4,7 +4,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
+from django.views.i18n import set_language
 
 from portal import views
 from speeches.sitemaps import SpeechSitemap
@@ -32,7 +34,10 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Without a CSRF token: a forged request could only switch a visitor's language, and
+    # pages for visitors then carry no token at all, so they are served from the page cache
+    # as they are, without a new CSRF secret and cookie per visitor (docs/caching.md).
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("videos/", include("media_library.urls")),
