@@ -26,6 +26,7 @@ from bench.processes import (
     RSSSampler,
     download,
     log,
+    rss_kib,
 )
 
 # The pages of P1, P1b and P2, by the names the report uses.
@@ -450,14 +451,18 @@ def measure_downloads(
     results: dict[str, dict] = {}
     # One untimed read, so that every timed one finds the file in the page cache alike.
     download(f"{nginx.url}/bench-static/{file_name}", headers={})
-    # Each worker answers the download path a few times before any is measured: a worker's
-    # first request of a kind allocates for good (imports, caches), which is not what a
-    # download costs. Sequential requests do not reach every worker for sure; the rounds'
-    # figures are all in the report.
+    # Every worker answers the download path before any is measured: a worker's first
+    # requests allocate for good (a run once saw +14.7 MiB in one round of three, never
+    # again in that worker), which is not what a download costs. Requests cannot be sent to
+    # a chosen worker, so the warm-up goes on until no worker lags behind the others' memory.
     for server, base in ((behind_nginx, nginx.url), (direct, direct.url)):
-        for _ in range(3 * len(server.worker_pids())):
+        workers = server.worker_pids()
+        for attempt in range(20 * len(workers)):
             link = signed_link(base, cookie=cookie, slug=fixtures_slug, rendition_id=rendition_id)
             HttpSession(base).head(link, headers=headers)
+            sizes = [rss_kib(pid) for pid in workers]
+            if attempt >= 3 * len(workers) and max(sizes) - min(sizes) < 4 * 1024:
+                break
     for round_number in range(plan.download_repeats):
         runs = {
             "nginx static": lambda: timed_downloads(
