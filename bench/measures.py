@@ -59,7 +59,7 @@ class Plan:
             p2_sizes=[(1_000, 100), (10_000, 1_000)],
             p1_videos=10_000,
             p3_sizes=[100_000, 1_000_000] if million else [100_000],
-            load_seconds=10,
+            load_seconds=8,
             rounds=3,
             connections=4,
             web_workers=3,
@@ -164,31 +164,48 @@ def check_page(base_url: str, page: Page, cookie: str | None) -> int:
 def measure_throughput(
     *, plan: Plan, web: Gunicorn, load: LoadFunction, pages: list[Page], cookie: str
 ) -> dict[str, dict]:
-    """Requests per second of each page and of the reference, interleaved round by round."""
+    """Requests per second of each page, each run right after a run of the reference.
+
+    The ratio of a page is the median, over the rounds, of its rate over the rate of the
+    reference run just before it: on a shared machine a neighbour's burst then weighs on
+    both sides of each ratio instead of on one side of it.
+    """
     sizes = {
         page.name: check_page(web.url, page, cookie if page.logged_in else None) for page in pages
     }
+    reference = next(page for page in pages if page.name == REFERENCE)
     runs: dict[str, list[LoadResult]] = {page.name: [] for page in pages}
+    paired: dict[str, list[float]] = {page.name: [] for page in pages}
+
+    def run(page: Page, round_number: int) -> LoadResult:
+        headers = dict(PROXY_HEADERS)
+        if page.logged_in:
+            headers["Cookie"] = cookie
+        result = load(
+            web.url + page.path,
+            seconds=plan.load_seconds,
+            connections=plan.connections,
+            headers=headers,
+        )
+        runs[page.name].append(result)
+        log(
+            f"  round {round_number + 1}: {page.name:<22} {result.requests_per_second:8.1f} req/s"
+            f"  p50 {result.p50_ms:6.1f} ms  errors {result.errors}"
+        )
+        return result
+
     for round_number in range(plan.rounds):
         for page in pages:
-            headers = dict(PROXY_HEADERS)
-            if page.logged_in:
-                headers["Cookie"] = cookie
-            result = load(
-                web.url + page.path,
-                seconds=plan.load_seconds,
-                connections=plan.connections,
-                headers=headers,
-            )
-            runs[page.name].append(result)
-            log(
-                f"  round {round_number + 1}: {page.name:<22} {result.requests_per_second:8.1f} req/s"
-                f"  p50 {result.p50_ms:6.1f} ms  errors {result.errors}"
-            )
-    reference_rps = median([r.requests_per_second for r in runs[REFERENCE]])
+            if page is reference:
+                continue
+            before = run(reference, round_number).requests_per_second
+            rate = run(page, round_number).requests_per_second
+            if before:
+                paired[page.name].append(rate / before)
     summary = {}
     for page in pages:
         rps = median([r.requests_per_second for r in runs[page.name]])
+        ratios = paired[page.name]
         summary[page.name] = {
             "path": page.path,
             "logged_in": page.logged_in,
@@ -197,7 +214,8 @@ def measure_throughput(
             "p50_ms": round(median([r.p50_ms for r in runs[page.name]]), 1),
             "p99_ms": round(median([r.p99_ms for r in runs[page.name]]), 1),
             "errors": sum(r.errors for r in runs[page.name]),
-            "ratio": round(rps / reference_rps, 3) if reference_rps else None,
+            "round_ratios": [round(r, 3) for r in ratios],
+            "ratio": 1.0 if page is reference else round(median(ratios), 3) if ratios else None,
             "rounds": [round(r.requests_per_second, 1) for r in runs[page.name]],
             "tool": runs[page.name][0].tool,
         }

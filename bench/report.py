@@ -290,8 +290,9 @@ def render(results: dict, *, chart_name: str) -> str:
         "Every figure sits beside a reference measured in the same run on the same machine, "
         "and the verdicts use the ratio: this is a shared 2-core machine where other engineers "
         "run test suites at the same time, so absolute numbers drift from run to run (the load "
-        "average at the start is below). Throughputs alternate page and reference round by "
-        "round, so a neighbour's burst weighs on both sides.\n"
+        "average at the start is below). Each page is loaded right after a run of the "
+        "reference, and its ratio is the median of those paired ratios, so a neighbour's "
+        "burst weighs on both sides of each.\n"
     )
     out.append("## Machine\n")
     out.append(_table(["", ""], [[k, v] for k, v in (results.get("machine") or {}).items()]))
@@ -337,7 +338,8 @@ def render(results: dict, *, chart_name: str) -> str:
                     "p50 ms",
                     "p99 ms",
                     "ratio",
-                    "rounds",
+                    "rounds (req/s)",
+                    "round ratios",
                     "errors",
                 ],
                 [
@@ -350,6 +352,7 @@ def render(results: dict, *, chart_name: str) -> str:
                         _num(page["p99_ms"]),
                         _ratio(page["ratio"]),
                         " / ".join(_num(r) for r in page["rounds"]),
+                        " / ".join(_ratio(r) for r in page.get("round_ratios") or []),
                         page["errors"],
                     ]
                     for name, page in p1.items()
