@@ -477,13 +477,21 @@ def render(results: dict, *, chart_name: str) -> str:
             f"A {p4['file_bytes'] / (1 << 30):g} GiB file of random bytes, written at bench time "
             "and deleted after. The portal's path is the browser's: POST the download form "
             "(account check, download recorded, 303 to the signed link), then GET the link with "
-            "curl; the reference is nginx serving the same file from a plain static location. "
+            "curl; the reference is nginx serving the same file from a plain static location, "
+            "just before, in each round. A path's ratio is the median of its rounds' ratios. "
             "RSS growth: the largest rise of any gunicorn worker's resident memory over its "
-            "own level before the download, sampled every 20 ms.\n"
+            "own level before the download, sampled every 20 ms, after every worker has "
+            "answered the download path.\n"
         )
         out.append(
             _table(
-                ["path", "MB/s (median)", "runs", "ratio to nginx static", "worker RSS growth"],
+                [
+                    "path",
+                    "MB/s (median)",
+                    "runs",
+                    "ratio to nginx static (median of rounds)",
+                    "worker RSS growth",
+                ],
                 [
                     [
                         name,
