@@ -1,18 +1,20 @@
 """Whole public pages, rendered once per content version and served to everyone they fit.
 
 A catalogue page, a video page or a speech looks the same to every anonymous visitor, and
-the same to every signed-in reader but for the CSRF tokens of its forms (log out, language,
-download). So the page is rendered once with a placeholder where the tokens go, stored under
-the content version (any editor's change moves it, so nothing stale is served) and each
-request gets a copy with its own token put in. A cached page then costs one cache round
-trip instead of the queries and the template rendering (docs/PERFORMANCE.md, P1 and P1b).
+the same to every signed-in reader but for the CSRF tokens of their forms (log out,
+download; visitors' pages have none). So the page is rendered once with a placeholder where
+the tokens go, stored under the content version (any editor's change moves it) and each
+request gets a copy with its own token put in. Each process also keeps the pages it served
+last and reads the version again at most once a second, so a hot page costs no round trip
+at all (docs/caching.md; docs/PERFORMANCE.md, P1 and P1b).
 
 Who is "signed in" is read from the session alone, without loading the user: these pages
 hold nothing personal, only public content and the links of a signed-in layout, and every
-action on them (download, log out) checks the account itself. Pages rendered for staff are
-never stored (they may show previews), nor are requests with flash messages waiting to be
-shown, anything but GET and HEAD, and any response but a plain 200 HTML page. When the cache
-is unreachable every request renders its page, as without this module.
+action on them (download, log out) checks the account itself. Editors never get a cached
+page and pages rendered for staff are never stored (they may show previews), nor are
+requests with flash messages waiting to be shown, anything but GET and HEAD, and any
+response but a plain 200 HTML page. When the cache is unreachable every request renders its
+page, as without this module.
 """
 
 from __future__ import annotations
