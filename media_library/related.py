@@ -8,12 +8,10 @@ so editors' changes show at once on the cached pages (`portal.page_cache`).
 
 from __future__ import annotations
 
-import time
-
 from django.core.cache import cache
 from django.db.models import Q
 
-from portal.page_cache import note_version
+from portal.page_cache import fresh_version, note_version
 
 VERSION_KEY = "media_library:related-version"
 RELATED_CACHE_SECONDS = 300
@@ -48,15 +46,9 @@ def related_speeches(video) -> list:
     )
 
 
-def _fresh_version() -> int:
-    # Never a value used before: were the counter evicted and restarted at 1, pages cached
-    # under an earlier 1 would be served again as current.
-    return time.time_ns() // 1000
-
-
 def content_version() -> int:
     """Moves whenever a video or speech changes: part of every cache key of public lists."""
-    return cache.get_or_set(VERSION_KEY, _fresh_version, timeout=None)
+    return cache.get_or_set(VERSION_KEY, fresh_version, timeout=None)
 
 
 def related_for(video) -> tuple[list, list]:
@@ -74,7 +66,7 @@ def forget_related(**kwargs) -> None:
     try:
         version = cache.incr(VERSION_KEY)
     except ValueError:  # not set yet, or evicted
-        version = _fresh_version()
+        version = fresh_version()
         cache.set(VERSION_KEY, version, timeout=None)
     # This process serves the new version at once; the others within a second.
     note_version(VERSION_KEY, version)

@@ -130,6 +130,15 @@ def forget_local_copies() -> None:
     _local.clear()
 
 
+def fresh_version() -> int:
+    """A starting value for a version counter that was never used before (microseconds now).
+
+    Were a counter evicted and restarted at 1, pages stored under an earlier 1 would be
+    served again as current.
+    """
+    return time.time_ns() // 1000
+
+
 def _current_version(version_key: str) -> object | None:
     max_age = getattr(settings, "PAGE_CACHE_VERSION_RECHECK_SECONDS", 1.0)
     version = _local.version(version_key, max_age)
@@ -180,7 +189,7 @@ def cached_page(
             if page is not None:
                 return HttpResponse(_put_token(page, request))
             if version is None:
-                version = cache.get_or_set(version_key, time.time_ns() // 1000, timeout=None)
+                version = cache.get_or_set(version_key, fresh_version, timeout=None)
                 _local.note_version(version_key, version)
             setattr(request, _RENDERING_FLAG, True)
             try:
