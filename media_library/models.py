@@ -19,6 +19,7 @@ from django.utils.text import get_valid_filename, slugify
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from media_library.newest_matches import newest_match_ids
 from media_library.storage import public_storage
 
 # The text-search configuration of the stored vector and of every query against it.
@@ -38,6 +39,14 @@ class SearchVectorIndex(GinIndex):
         if schema_editor.connection.vendor == "postgresql":
             return super().create_sql(model, schema_editor, using=using, **kwargs)
         return models.Index.create_sql(self, model, schema_editor, **kwargs)
+
+
+class PhraseSearchQuery(SearchQuery):
+    """A `websearch` query AND the adjacent-word pairs of its quoted phrases (migration 0003)."""
+
+    def __init__(self, value: str, *, config: str) -> None:
+        super().__init__(value, config=config, search_type="websearch")
+        self.function = "search_phrase_query"
 
 
 class Category(models.Model):
@@ -103,9 +112,11 @@ NEWEST_FIRST = [F("published_at").desc(nulls_last=True), "-pk"]
 
 class VideoQuerySet(models.QuerySet["Video"]):
     # Set on the queryset `sorted_by()` returns for a search: the most videos it lists (the
-    # template words the count from it), and the uncapped matches that `count()` counts.
+    # template words the count from it), and what `count()` counts: the newest matches found,
+    # or the uncapped matches up to the cap.
     result_cap: int | None = None
     _matches: VideoQuerySet | None = None
+    _newest: NewestMatches | None = None
 
     def published(self, *, now: datetime | None = None) -> VideoQuerySet:
         """What the public may see: published, or scheduled with its time passed.
@@ -148,16 +159,13 @@ class VideoQuerySet(models.QuerySet["Video"]):
             return self
         if connections[self.db].vendor == "postgresql":
             search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-            matches = self.filter(search_vector=search_query)
+            matching = search_query
             if '"' in query and not WEBSEARCH_OR_NOT.search(query):
-                # PostgreSQL counts a phrase as frequent as its words together, however rarely
-                # they stand side by side, and may walk video_newest_idx through most of the
-                # catalogue for the newest matches (see `_capped`). Every word of the query
-                # again, which its matches all contain, makes its estimate smaller: it then
-                # rather reads the rows holding the words through the GIN index, which costs
-                # at worst what an uncapped search costs.
-                words = SearchQuery(query.replace('"', " "), config=SEARCH_CONFIG)
-                matches = matches.filter(search_vector=words)
+                # Every quoted phrase must also hold its words' pairs, which the GIN index finds
+                # (migration 0003); the positions then need checking on those rows only. (Under
+                # `or` or `-` a phrase is not required, so its pairs cannot be either.)
+                matching = PhraseSearchQuery(query, config=SEARCH_CONFIG)
+            matches = self.filter(search_vector=matching)
             # The title is the stored vector's weight-A part: filtering the vector is far
             # cheaper than running to_tsvector over every matching title again.
             title_vector = Func(
@@ -248,29 +256,75 @@ class VideoQuerySet(models.QuerySet["Video"]):
         """The first SEARCH_RESULTS_CAP matches by `candidates`, listed in `listing` order.
 
         Only those rows are ranked and sorted, and the paginator's count stops at the cap: the
-        work is bounded by the cap, not by the number of matches. PostgreSQL finds the newest
-        matches by walking video_newest_idx until enough rows matched (a frequent word) or by
-        sorting the matches the GIN index gives (a rare one), whichever its estimate of the
-        matches makes cheaper.
+        work is bounded by the cap, not by the number of matches. The newest matches (the
+        relevance and newest orders) are found once, window by window (see newest_matches),
+        and both the count and the page read their pks. For the other orders PostgreSQL
+        walks that order's index or sorts the matches, and the count is a query of its own.
         """
         cap = SEARCH_RESULTS_CAP
-        first = self.order_by(*candidates).values("pk")[:cap]
         capped = self.all()
         if capped.query.count_active_tables() == 1:
             # The candidates already passed every filter: matching them again would make
             # PostgreSQL weigh the search once more for the listing. (A filter across a join
             # stays, with its join: the listing must not hold a video twice.)
             capped.query.clear_where()
-        capped = capped.filter(pk__in=first).order_by(*listing)
+        if candidates is NEWEST_FIRST:
+            newest = NewestMatches(self, cap=cap)
+            capped = capped.filter(IsNewestMatch(newest)).order_by(*listing)
+            capped._newest = newest
+        else:
+            first = self.order_by(*candidates).values("pk")[:cap]
+            capped = capped.filter(pk__in=first).order_by(*listing)
+            capped._matches = self
         capped.result_cap = cap
-        capped._matches = self
         return capped
 
     def count(self) -> int:
-        """A capped search counts its matches up to the cap only, in no order (the cheapest)."""
-        if self._matches is None or self._result_cache is not None:
+        """A capped search counts its matches up to the cap only, the cheapest way it can."""
+        if self._result_cache is not None:
             return super().count()
-        return self._matches.order_by()[: self.result_cap].count()
+        if self._newest is not None:
+            return len(self._newest.pks)
+        if self._matches is not None:
+            return self._matches.order_by()[: self.result_cap].count()
+        return super().count()
+
+
+class NewestMatches:
+    """The pks of a search's newest matches, found at their first use and kept."""
+
+    def __init__(self, matches: VideoQuerySet, *, cap: int) -> None:
+        self.matches = matches
+        self.cap = cap
+        self._pks: list[int] | None = None
+
+    @property
+    def pks(self) -> list[int]:
+        if self._pks is None:
+            self._pks = newest_match_ids(self.matches, order=NEWEST_FIRST, cap=self.cap)
+        return self._pks
+
+
+class IsNewestMatch(Func):
+    """Whether a video is among a search's newest matches, whose pks it holds as one value."""
+
+    output_field = models.BooleanField()
+
+    def __init__(self, newest: NewestMatches) -> None:
+        super().__init__(F("pk"))
+        self.newest = newest  # shared by every copy of the queryset, so found only once
+
+    def as_sql(self, compiler, connection, **extra_context):
+        pk_sql, params = compiler.compile(self.source_expressions[0])
+        pks = self.newest.pks
+        if not pks:
+            return "1 = 0", []
+        return f"{pk_sql} IN ({', '.join(['%s'] * len(pks))})", [*params, *pks]
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # One array value: PostgreSQL plans it faster than a thousand literals in IN (…).
+        pk_sql, params = compiler.compile(self.source_expressions[0])
+        return f"{pk_sql} = ANY(%s)", [*params, self.newest.pks]
 
 
 class Video(models.Model):

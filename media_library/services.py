@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import connections, models, transaction
-from django.db.models import Max, Value
+from django.db.models import Func, Max, Value
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -84,7 +84,8 @@ def publish_due_videos(*, now: datetime | None = None) -> int:
 
 
 def update_search_vector(*, video_id: int) -> None:
-    """Rebuild the stored search vector: title first (A), tags and summary (B), shot list (C).
+    """Rebuild the stored search vector: title first (A), tags and summary (B), shot list (C),
+    place, event and category (D), and the pairs of adjacent words that phrases are found by.
 
     Only PostgreSQL has one; elsewhere the catalogue searches with a plain LIKE.
     """
@@ -108,12 +109,18 @@ def update_search_vector(*, video_id: int) -> None:
     def text(value: str) -> Value:
         return Value(value, output_field=models.TextField())
 
-    Video.objects.filter(pk=video_id).update(
-        search_vector=SearchVector("title", weight="A", config=SEARCH_CONFIG)
+    words = (
+        SearchVector("title", weight="A", config=SEARCH_CONFIG)
         + SearchVector(text(tags), weight="B", config=SEARCH_CONFIG)
         + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
         + SearchVector("shot_list", weight="C", config=SEARCH_CONFIG)
         + SearchVector(text(context), weight="D", config=SEARCH_CONFIG)
+    )
+    # Plus each two adjacent words as one lexeme, which phrase searches find (migration 0003).
+    Video.objects.filter(pk=video_id).update(
+        search_vector=Func(
+            words, function="search_with_word_pairs", output_field=SearchVectorField()
+        )
     )
     related.forget_related()  # cached search pages must find the video by its new words
 
