@@ -332,3 +332,18 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("figures printed by drills and checks")
         for line in _FIGURES:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _search_statistics_already_read() -> Iterator[None]:
+    """A process reads the catalogue's search statistics once every ten minutes
+    (media_library.newest_matches). Each test starts with that read done and nothing found,
+    so query counts do not depend on test order; the tests of the windows read them anew."""
+    from django.db import DEFAULT_DB_ALIAS
+
+    from media_library import newest_matches
+
+    newest_matches.forget_timeline()
+    newest_matches._timelines[DEFAULT_DB_ALIAS] = (time.monotonic(), None)
+    yield
+    newest_matches.forget_timeline()

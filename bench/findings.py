@@ -44,55 +44,42 @@ def findings(results: dict) -> list[str]:
         )
     p3 = {int(k): v for k, v in (results.get("P3") or {}).items()}
     base = p3.get(100_000)
+    how_found = (
+        "A frequent word walks `video_newest_idx` until enough rows matched; a word in "
+        "between reads only the matches of its newest window of publication time, where the "
+        "GIN index and the BRIN index on `published_at` meet in a bitmap; a rare word's few "
+        "thousand matches are read and sorted; a phrase is found through its adjacent-word "
+        "pairs like a single word (`docs/media.md`, Search)."
+    )
     if base and base["p95_ms"] > 50:
         cap = base.get("results_cap", 1000)
         slowest = base["terms"][base["slowest_term"]]["query"]
         out.append(
-            "**P3, search at 100,000 videos.** No query sorts or counts every match any more: "
-            f"a search ranks only its newest {cap:,} matches (`SEARCH_RESULTS_CAP` in "
-            "`media_library/models.py`, see `docs/media.md`) and the paginator's count stops "
-            f"at `LIMIT {cap}` (the plans above). What is left is finding those {cap:,}. For "
-            "a word in 2 to 10 % of the videos PostgreSQL walks `video_newest_idx` through "
-            "10,000 to 50,000 entries, each a read of the row to test the word (under 1 µs), "
-            "or reads its few thousand matches through the GIN index and sorts them, about "
-            f"the same cost; the slowest query of this run was `{slowest}`. Both grow with "
-            "the cap: a smaller cap is the lever inside the queryset, an index ordered by date "
-            "(below) the one outside it.\n"
+            "**P3, search at 100,000 videos.** A search ranks and counts only its newest "
+            f"{cap:,} matches, found once for both. {how_found} The slowest query of this "
+            f"run was `{slowest}`: its plan is above. What is left is the cap's own work: "
+            f"ranking {cap:,} rows (each a read of the row and `ts_rank` on its vector).\n"
         )
     million = p3.get(1_000_000)
     if base and million and million["p95_ms"] > 2 * base["p95_ms"]:
-        cap = million.get("results_cap", 1000)
         slowest = million["terms"][million["slowest_term"]]["query"]
         table = million.get("table_mib", 0)
         buffers = million.get("shared_buffers_mib", table)
         out.append(
-            "**P3, growth to 1,000,000.** The frequent words no longer grow: the walk of "
-            f"`video_newest_idx` stops once {cap:,} rows matched, however large the catalogue "
-            "(compare the first rows of the table). What grows are the searches whose newest "
-            f"{cap:,} matches no short walk finds. A rare word's matches are each read from "
-            "the table to be sorted by date, and there are ten times more of them in ten "
-            "times the data. A phrase is worse: the GIN index keeps no word positions, so "
-            "every row holding its words is read to check that they stand side by side. The "
-            f"slowest query of this run: `{slowest}` ({million['slowest_matches']:,} matches)."
+            f"**P3, growth to 1,000,000.** {how_found} What still grows with the catalogue: "
+            "the GIN index's list of a word's matches, read whole before the window cuts it "
+            "(about 0.3 µs per match), and the rows of the window, which are rechecked page by "
+            "page (the BRIN bitmap is lossy). The slowest query of this run: "
+            f"`{slowest}` ({million['slowest_matches']:,} matches), plan above."
             + (
                 f" At this size the table ({table:,} MiB with its indexes) no longer fits in "
-                f"the server's {buffers:,} MiB of shared buffers, so those reads come from "
-                "the OS cache at 5 to 10 µs each."
+                f"the server's {buffers:,} MiB of shared buffers, so the rows read come from "
+                "the OS cache at 5 to 10 µs each: a `shared_buffers` that holds the table is "
+                "the lever outside the code."
                 if table > buffers
                 else ""
             )
-            + " An index that returns matches newest first was tried on 2026-11-28: the "
-            "RUM access method (Debian `postgresql-15-rum`), at 1,000,000 videos. Its "
-            "date-ordered index (`rum_tsvector_addon_ops` with `published_at` attached) "
-            "bounds the rare words (poltaka 60 → 24 ms p95, lorusha 77 → 30 ms) but keeps no "
-            "word positions, so a phrase is still re-checked row by row; its positions index "
-            "(`rum_tsvector_ops`) checks adjacency inside the index but on every row holding "
-            'both words (32,000 for `"press conference"`), about 150 ms; and a frequent word '
-            "must never take the RUM date order (nato: 315 to 405 ms). Best overall p95: "
-            "23 → 154 ms (6.6x), so RUM was not landed. What would bound a phrase is to index "
-            "adjacent word pairs as lexemes of their own, so that a phrase becomes one word "
-            "for the walk or the GIN index to find, together with RUM for the rare words, and "
-            "a `shared_buffers` that holds the table.\n"
+            + "\n"
         )
     p4 = results.get("P4") or {}
     accel = p4.get("portal via X-Accel-Redirect")

@@ -428,7 +428,12 @@ def render(results: dict, *, chart_name: str) -> str:
             "distribution, so a frequent word matches a large share of the rows."
             + (
                 f" A search ranks and counts only its newest {cap:,} matches "
-                "(`SEARCH_RESULTS_CAP`, `docs/media.md`)."
+                "(`SEARCH_RESULTS_CAP`, `docs/media.md`). They are found once, in the way the "
+                "words' frequency makes cheapest: the walk of `video_newest_idx` for a frequent "
+                "word, the newest window of publication time for a word in between (GIN and "
+                "BRIN in one bitmap, `media_library/newest_matches.py`), every match for a rare "
+                "one, and adjacent-word pairs for a phrase (migration 0003). The data sets are "
+                "vacuumed and analyzed after they are built, as autovacuum would."
                 if cap
                 else ""
             )

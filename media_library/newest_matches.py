@@ -34,6 +34,8 @@ WINDOW_MARGIN = 1.5
 WINDOW_GROWTH = 4
 # How long a process trusts its copy of the publication-time histogram.
 TIMELINE_SECONDS = 600
+# Below this many videos, reading every match costs less than asking for an estimate.
+SMALL_CATALOGUE = 20_000
 # Reading one match from the GIN index costs about half of stepping one row down
 # video_newest_idx (measured on the bench's million videos); see `_worth_a_window`.
 WALK_TO_BITMAP_COST = 2
@@ -112,7 +114,7 @@ def newest_match_ids(matches: QuerySet, *, order: list, cap: int) -> list[int]:
     span = None
     if connections[matches.db].vendor == "postgresql":
         known = timeline(matches.db)
-        if known is not None:
+        if known is not None and known.videos > SMALL_CATALOGUE:
             expected = max(estimated_matches(matches), 1.0)
             if _worth_a_window(expected, known.videos, cap):
                 span = (known, cap / expected * known.videos * WINDOW_MARGIN)

@@ -36,8 +36,12 @@ def test_the_newest_share_of_the_catalogue_starts_where_the_histogram_says():
 
 
 @pytest.fixture
-def corvette_catalogue(postgres) -> list[Video]:
-    """Sixty videos, one a day; every third is about a corvette, and two have no time at all."""
+def corvette_catalogue(postgres, monkeypatch) -> list[Video]:
+    """Sixty videos, one a day; every third is about a corvette, and two have no time at all.
+
+    The windows are kept for large catalogues; this one is searched as if it were one.
+    """
+    monkeypatch.setattr(newest_matches, "SMALL_CATALOGUE", 0)
     videos = [
         VideoFactory(
             title=f"Corvette {n}" if n % 3 == 0 else f"Harbour {n}",
@@ -49,8 +53,7 @@ def corvette_catalogue(postgres) -> list[Video]:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE media_library_video")  # the histogram the windows are cut from
     newest_matches.forget_timeline()
-    yield videos
-    newest_matches.forget_timeline()
+    return videos
 
 
 def corvettes():

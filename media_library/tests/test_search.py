@@ -304,3 +304,28 @@ def test_migration_0003_gives_existing_videos_their_pairs_and_takes_them_back(po
         migration.remove_word_pairs(apps, editor)
     vector = Video.objects.values_list("search_vector", flat=True).get()
     assert "'frigat escort'" not in vector and "'frigat'" in vector
+
+
+def test_postgres_search_page_queries_stay_within_six_as_the_catalogue_grows(
+    postgres, client, django_assert_max_num_queries, monkeypatch
+):
+    from media_library import newest_matches
+
+    monkeypatch.setattr(newest_matches, "SMALL_CATALOGUE", 0)  # searched as a large one is
+
+    def first_view_of_a_search(count: int) -> int:
+        frigate_videos(count)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE media_library_video")  # windows need statistics
+        newest_matches.forget_timeline()
+        client.get(LIST_URL)  # the filter form's choices, cached per content version
+        with django_assert_max_num_queries(6) as queries:
+            response = client.get(LIST_URL, {"q": "frigate"})
+        assert response.status_code == 200
+        return len(queries)
+
+    small = first_view_of_a_search(5)
+    large = first_view_of_a_search(60)
+
+    # The statistics, the planner's estimate, the newest matches, the page.
+    assert small == large == 4
