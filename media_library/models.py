@@ -144,8 +144,9 @@ class VideoQuerySet(models.QuerySet["Video"]):
         return self.filter(status=Video.Status.SCHEDULED, published_at__lte=now)
 
     def for_cards(self) -> VideoQuerySet:
-        """Everything the card template reads, in the same query."""
-        return self.select_related("category")
+        """Everything the card template reads, in the same query, and not the search vector
+        (twice the rest of the row, for no card)."""
+        return self.select_related("category").defer("search_vector")
 
     def search(self, query: str) -> VideoQuerySet:
         """Videos matching `query` in title, summary, shot list or tags, annotated for ranking.

@@ -10,7 +10,8 @@ million videos, and more as the catalogue grows (issue 8, P3).
 For such a word the search looks first at the newest window of time expected to hold the cap's
 worth of matches. There the GIN index and the BRIN index on publication time (migration 0004)
 meet in a bitmap, and only the matches inside the window are read. A window that holds too few
-is followed by the next older one, four times as long; the last is unbounded. The answer is
+is followed by an older one, as long as the matches met so far say the rest needs (at least
+four times as deep); the last is unbounded. The answer is
 therefore exact whatever the estimates: they only decide how fast it comes. The estimates are
 PostgreSQL's own: its planner's count of matches, and the histogram of publication times that
 ANALYZE keeps.
@@ -47,6 +48,9 @@ class Timeline:
 
     videos: float
     bounds: list[datetime]  # ascending, as ANALYZE sampled them
+    # The published videos as the planner counts them: a search's estimate is divided by it,
+    # which cancels the planner's own view of the publication filter (it may halve both).
+    published: float = 0.0
 
     def start_of_newest(self, videos: float) -> datetime | None:
         """About when the newest `videos` videos start; None when that is all of them."""
@@ -81,8 +85,14 @@ def timeline(using: str) -> Timeline | None:
         row = cursor.fetchone()
     found = None
     if row and row[0] > 0 and row[1]:
+        from media_library.models import Video
+
         bounds = [parse_datetime(value.strip('"')) for value in row[1].strip("{}").split(",")]
-        found = Timeline(videos=row[0], bounds=sorted(bound for bound in bounds if bound))
+        found = Timeline(
+            videos=row[0],
+            bounds=sorted(bound for bound in bounds if bound),
+            published=estimated_matches(Video.objects.using(using).published()),
+        )
     _timelines[using] = (time.monotonic(), found)
     return found
 
@@ -97,41 +107,49 @@ def estimated_matches(matches: QuerySet) -> float:
     return plan[0]["Plan"]["Plan Rows"]
 
 
-def _worth_a_window(expected: float, videos: float, cap: int) -> bool:
+def matching_share(matches: QuerySet, known: Timeline) -> float:
+    """The share of the published videos that `matches` holds, by the planner's estimates."""
+    return max(estimated_matches(matches), 1.0) / max(known.published, 1.0)
+
+
+def _worth_a_window(share: float, videos: float, cap: int) -> bool:
     """Whether reading the matches of a window beats walking the newest videos.
 
-    A walk steps through about cap / share rows (share: the matching share of the videos); a
-    window reads all `expected` matches from the GIN index. So a window is worth it while
-    expected * GIN cost < (cap / share) * walk cost, that is expected² < ratio * cap * videos.
+    A walk steps through about cap / share rows; a window reads all share * videos matches
+    from the GIN index. So a window is worth it while (share * videos) * GIN cost <
+    (cap / share) * walk cost, that is (share * videos)² < ratio * cap * videos.
     """
-    return expected * expected < WALK_TO_BITMAP_COST * cap * videos
+    matches = share * videos
+    return matches * matches < WALK_TO_BITMAP_COST * cap * videos
 
 
 def newest_match_ids(matches: QuerySet, *, order: list, cap: int) -> list[int]:
     """The pks of the newest `cap` videos in `matches`, in `order` (newest first, NULLs last)."""
     newest = matches.order_by(*order).values_list("pk", flat=True)
-    found: list[int] = []
-    span = None
+    known = None
     if connections[matches.db].vendor == "postgresql":
         known = timeline(matches.db)
-        if known is not None and known.videos > SMALL_CATALOGUE:
-            expected = max(estimated_matches(matches), 1.0)
-            if _worth_a_window(expected, known.videos, cap):
-                span = (known, cap / expected * known.videos * WINDOW_MARGIN)
-    if span is None:
+    if known is None or known.videos <= SMALL_CATALOGUE:
         return list(newest[:cap])
-    known, videos = span
+    share = matching_share(matches, known)
+    if not _worth_a_window(share, known.videos, cap):
+        return list(newest[:cap])
+    found: list[int] = []
+    depth = cap / share * WINDOW_MARGIN  # how many of the newest videos to look through
     before = None
     while len(found) < cap:
-        since = known.start_of_newest(videos)
-        window = newest if before is None else newest.filter(published_at__lt=before)
+        since = known.start_of_newest(depth)
         if since is None:
+            window = newest
             if before is not None:  # the oldest window also holds those with no time
                 window = newest.filter(Q(published_at__lt=before) | Q(published_at__isnull=True))
             found += window[: cap - len(found)]
             break
         if before is None or since < before:
+            window = newest if before is None else newest.filter(published_at__lt=before)
             found += window.filter(published_at__gte=since)[: cap - len(found)]
             before = since
-        videos *= WINDOW_GROWTH
+        # The matches met so far tell how deep the rest lies; none at all: look everywhere.
+        needed = depth * cap / len(found) * WINDOW_MARGIN if found else math.inf
+        depth = max(depth * WINDOW_GROWTH, needed)
     return found

@@ -53,6 +53,7 @@ def corvette_catalogue(postgres, monkeypatch) -> list[Video]:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE media_library_video")  # the histogram the windows are cut from
     newest_matches.forget_timeline()
+    newest_matches.timeline(connection.alias)  # read once, as a running process has
     return videos
 
 
@@ -77,7 +78,7 @@ def searches_run(queries) -> int:
 def test_the_newest_matches_are_exact_whatever_the_estimate(
     corvette_catalogue, monkeypatch, cap, estimate
 ):
-    monkeypatch.setattr(newest_matches, "estimated_matches", lambda matches: estimate)
+    monkeypatch.setattr(newest_matches, "matching_share", lambda matches, known: estimate / 62)
 
     found = newest_match_ids(corvettes(), order=NEWEST_FIRST, cap=cap)
 
@@ -89,7 +90,7 @@ def test_the_newest_matches_are_exact_whatever_the_estimate(
 def test_too_few_matches_in_the_first_window_lead_to_older_ones(corvette_catalogue, monkeypatch):
     # Every video expected to match: the first window is made twelve days long, for eight
     # matches, and holds four.
-    monkeypatch.setattr(newest_matches, "estimated_matches", lambda matches: 62)
+    monkeypatch.setattr(newest_matches, "matching_share", lambda matches, known: 1.0)
     monkeypatch.setattr(newest_matches, "WALK_TO_BITMAP_COST", 1000)  # a window is worth it
 
     with CaptureQueriesContext(connection) as queries:
@@ -99,8 +100,26 @@ def test_too_few_matches_in_the_first_window_lead_to_older_ones(corvette_catalog
     assert windows_searched(queries) >= 2
 
 
+def test_a_window_without_a_single_match_is_followed_by_all_the_rest(
+    corvette_catalogue, monkeypatch
+):
+    # A rare word expected in one video of four: it is in none of the newest. Instead of
+    # ever longer windows, the next search looks everywhere older.
+    monkeypatch.setattr(newest_matches, "matching_share", lambda matches, known: 0.25)
+    monkeypatch.setattr(newest_matches, "WALK_TO_BITMAP_COST", 1000)
+    VideoFactory(title="Frigate of old", published_at=NOW - timedelta(days=59, hours=1))
+
+    with CaptureQueriesContext(connection) as queries:
+        found = newest_match_ids(
+            Video.objects.published(now=NOW).search("frigate"), order=NEWEST_FIRST, cap=8
+        )
+
+    assert found == [Video.objects.get(title="Frigate of old").pk]
+    assert searches_run(queries) == 2
+
+
 def test_a_frequent_word_is_found_by_walking_the_newest_videos(corvette_catalogue, monkeypatch):
-    monkeypatch.setattr(newest_matches, "estimated_matches", lambda matches: 62)
+    monkeypatch.setattr(newest_matches, "matching_share", lambda matches, known: 1.0)
     monkeypatch.setattr(newest_matches, "WALK_TO_BITMAP_COST", 0.001)  # walking is cheaper
 
     with CaptureQueriesContext(connection) as queries:
@@ -127,5 +146,6 @@ def test_the_catalogues_timeline_comes_from_postgresql_statistics(corvette_catal
 
     assert catalogue is not None
     assert catalogue.videos == 62
+    assert 0 < catalogue.published <= 62  # the planner's count of the published ones
     assert catalogue.bounds == sorted(catalogue.bounds)
     assert NOW - timedelta(days=59) <= catalogue.bounds[0] < catalogue.bounds[-1] <= NOW
