@@ -401,7 +401,7 @@ def explain_search(query: str, *, page_size: int) -> str:
         elif "ts_rank" in sql:
             kind = "page query"
         else:
-            kind = "newest matches, one window"
+            kind = "newest matches (a query per window of time)"
         plans.append(f"-- the {kind}\n" + "\n".join(plan[:60]))
     return "\n".join(plans)
 

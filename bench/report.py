@@ -119,16 +119,22 @@ def summary_rows(results: dict) -> list[Row]:
                 )
             )
         else:
+            # The sizes are measured minutes apart on a shared machine: the growth must hold
+            # both as timed and against each size's own reference, measured beside it.
             growth = outcome["p95_ms"] / base["p95_ms"]
+            relative = (outcome["p95_ms"] / outcome["reference_p95_ms"]) / (
+                base["p95_ms"] / base["reference_p95_ms"]
+            )
             rows.append(
                 Row(
                     "P3",
                     label,
-                    f"{portal}; p95 x{growth:.1f} vs {base['videos']:,}",
+                    f"{portal}; p95 x{growth:.1f} vs {base['videos']:,} "
+                    f"(x{relative:.1f} against each size's pk lookup)",
                     reference_text,
                     ratio,
                     "≤ 2x growth",
-                    growth <= 2,
+                    growth <= 2 and relative <= 2,
                 )
             )
     note = (results.get("notes") or {}).get("P3 1,000,000")
@@ -433,7 +439,10 @@ def render(results: dict, *, chart_name: str) -> str:
                 "word, the newest window of publication time for a word in between (GIN and "
                 "BRIN in one bitmap, `media_library/newest_matches.py`), every match for a rare "
                 "one, and adjacent-word pairs for a phrase (migration 0003). The data sets are "
-                "vacuumed and analyzed after they are built, as autovacuum would."
+                "vacuumed and analyzed after they are built, as autovacuum would. The two "
+                "sizes are measured some ten minutes apart (the million rows are built in "
+                "between) and the machine's load moves meanwhile: the growth verdict holds "
+                "both as timed and against each size's own pk lookup, measured beside it."
                 if cap
                 else ""
             )

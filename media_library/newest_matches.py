@@ -10,8 +10,8 @@ million videos, and more as the catalogue grows (issue 8, P3).
 For such a word the search looks first at the newest window of time expected to hold the cap's
 worth of matches. There the GIN index and the BRIN index on publication time (migration 0004)
 meet in a bitmap, and only the matches inside the window are read. A window that holds too few
-is followed by an older one, as long as the matches met so far say the rest needs (at least
-four times as deep); the last is unbounded. The answer is
+is followed by an older one, as deep as the matches met so far say the rest lies (at least four
+times as deep; everything older if none matched), and the last is unbounded. The answer is
 therefore exact whatever the estimates: they only decide how fast it comes. The estimates are
 PostgreSQL's own: its planner's count of matches, and the histogram of publication times that
 ANALYZE keeps.
