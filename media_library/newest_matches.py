@@ -31,7 +31,7 @@ from django.utils.dateparse import parse_datetime
 
 # The first window is made to hold this many times the cap's worth of matches, by estimate.
 WINDOW_MARGIN = 1.5
-# Each further window looks through this many times more videos than the one before.
+# Each further window looks through at least this many times more videos than the one before.
 WINDOW_GROWTH = 4
 # How long a process trusts its copy of the publication-time histogram.
 TIMELINE_SECONDS = 600
@@ -124,7 +124,11 @@ def _worth_a_window(share: float, videos: float, cap: int) -> bool:
 
 
 def newest_match_ids(matches: QuerySet, *, order: list, cap: int) -> list[int]:
-    """The pks of the newest `cap` videos in `matches`, in `order` (newest first, NULLs last)."""
+    """The pks of the newest `cap` videos in `matches`, in `order`.
+
+    `order` is the catalogue's newest-first order (models.NEWEST_FIRST: publication time, NULLs
+    last), which the windows cut; it is passed in because the models import this module.
+    """
     newest = matches.order_by(*order).values_list("pk", flat=True)
     known = None
     if connections[matches.db].vendor == "postgresql":
