@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.testing.services import free_port, postgres_server_url, service_unavailable
-from portal.testing.smtp import SMTPTestServer
+from core.testing.services import free_port, postgres_server_url, service_unavailable
+from core.testing.smtp import SMTPTestServer
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -56,10 +56,10 @@ def _isolated_cache(settings) -> None:
             "LOCATION": uuid.uuid4().hex,
         }
     }
-    # Sessions as production keeps them with Redis (portal/sessions.py), on this cache.
-    settings.SESSION_ENGINE = "portal.sessions"
+    # Sessions as production keeps them with Redis (core/sessions.py), on this cache.
+    settings.SESSION_ENGINE = "core.sessions"
     # Pages and versions a previous test left in this process's memory belong to its cache.
-    from portal.page_cache import forget_local_copies
+    from core.page_cache import forget_local_copies
 
     forget_local_copies()
 
@@ -197,7 +197,7 @@ class CeleryWorkerProcess:
             raise
 
     def _wait_until_ready(self, app, timeout: float) -> None:
-        from portal.testing.celery import broker_at
+        from core.testing.celery import broker_at
 
         deadline = time.monotonic() + timeout
         # Ask on the worker's own broker (a drill may give it a private Redis).

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from portal.page_cache import mark_editor_session
+from core.page_cache import mark_editor_session
 
 # The id of the session's user once an address of theirs was seen verified.
 VERIFIED_SESSION_KEY = "accounts.verified_user"

@@ -16,9 +16,9 @@ def _missed_ratio(results: dict, page: str, target: float) -> bool:
 def findings(results: dict) -> list[str]:
     out: list[str] = []
     cached_page = (
-        "served from the whole-page cache (`portal/page_cache.py`, `docs/caching.md`): per "
+        "served from the whole-page cache (`core/page_cache.py`, `docs/caching.md`): per "
         "request one Redis round trip (`MGET` of the page and the content version), the "
-        "session read from Redis when signed in (`portal/sessions.py`), a CSRF token and its "
+        "session read from Redis when signed in (`core/sessions.py`), a CSRF token and its "
         "cookie, and a page three times the reference's size through gunicorn and wrk; no "
         "query, no template. The reference touches neither the session nor Redis."
     )
@@ -39,7 +39,7 @@ def findings(results: dict) -> list[str]:
     if any(n > 6 for counts in p2.values() for n in counts.values()):
         out.append(
             "**P2.** A page served from the cache makes no query, so a count over 6 here "
-            "means a page that was not stored: check `portal/page_cache.py`'s rules (staff, "
+            "means a page that was not stored: check `core/page_cache.py`'s rules (staff, "
             "flash messages, non-200 answers) against what the bench requested.\n"
         )
     p3 = {int(k): v for k, v in (results.get("P3") or {}).items()}

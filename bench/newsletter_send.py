@@ -33,7 +33,7 @@ sys.path.insert(0, str(BASE_DIR))
 
 SMTP_SERVER_SCRIPT = """
 import sys
-from portal.testing.smtp import SMTPTestServer
+from core.testing.smtp import SMTPTestServer
 server = SMTPTestServer(port=int(sys.argv[1]))
 server.start()
 print("ready", flush=True)

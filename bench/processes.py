@@ -19,7 +19,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from portal.testing.services import free_port, stop_process, wait_for_port
+from core.testing.services import free_port, stop_process, wait_for_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Production sits behind a TLS proxy; without this header the portal (debug off) redirects

@@ -212,7 +212,7 @@ def execute(run: Run) -> None:
     redis.Redis.from_url(args.redis).flushdb()
 
     from bench.newsletter_send import SMTPServerProcess, start_worker
-    from portal.testing.services import free_port
+    from core.testing.services import free_port
 
     smtp_port = free_port()
     env = environment(run, database_url, smtp_port)

@@ -20,7 +20,7 @@ max_requests_jitter = 200
 # Uploads of masters through the admin are spooled by Django to disk, not held in memory.
 limit_request_line = 8190
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
-# The portal writes its own JSON access line per request (portal.observability).
+# The portal writes its own JSON access line per request (core.observability).
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.testing.services import service_unavailable
+from core.testing.services import service_unavailable
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # between browser steps are still plain synchronous code.

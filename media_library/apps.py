@@ -7,7 +7,6 @@ class MediaLibraryConfig(AppConfig):
     verbose_name = _("Media library")
 
     def ready(self) -> None:
-        from media_library import choices, related, signals, storage  # noqa: F401
+        from media_library import signals, tasks  # noqa: F401 - tasks registers the Celery tasks
 
-        choices.connect()
-        related.connect()
+        signals.connect()

@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from media_library import ingest, related
+from core import content_version
+from media_library import ingest
 from media_library.ingest import IngestError, ProbeResult
 from media_library.models import SEARCH_CONFIG, Download, Rendition, Tag, Video
 
@@ -46,11 +47,12 @@ def unique_video_slug(title: str, *, exclude_pk: int | None = None) -> str:
 def create_video(*, title: str, slug: str = "", tags: list[str] | None = None, **fields) -> Video:
     video = Video(title=title, slug=slug or unique_video_slug(title), **fields)
     video.full_clean(exclude=["thumbnail", "preview"])
-    video.save()  # the post_save and m2m_changed receivers keep the search vector current
+    video.save()
     if tags:
         video.tags.set(
             [Tag.objects.get_or_create(slug=slugify(t), defaults={"name": t})[0] for t in tags]
         )
+    update_search_vector(video_id=video.pk)
     return video
 
 
@@ -79,7 +81,7 @@ def publish_due_videos(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     count = Video.objects.due(now=now).update(status=Video.Status.PUBLISHED, updated_at=now)
     if count:
-        related.forget_related()  # the cached pages show them now, not at their expiry
+        content_version.bump()  # the cached pages show them now, not at their expiry
     return count
 
 
@@ -122,7 +124,7 @@ def update_search_vector(*, video_id: int) -> None:
             words, function="search_with_word_pairs", output_field=SearchVectorField()
         )
     )
-    related.forget_related()  # cached search pages must find the video by its new words
+    content_version.bump()  # cached search pages must find the video by its new words
 
 
 # --- Renditions and ingest ---------------------------------------------------------------------

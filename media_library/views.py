@@ -13,10 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.guards import session_has_verified_email, verified_account_required
+from core.page_cache import cached_page
 from media_library import delivery, related, services
 from media_library.forms import VideoFilterForm
 from media_library.models import Rendition, Video
-from portal.page_cache import cached_page
 
 PAGE_SIZE = 24
 # Whole pages are cached per content version (any edit moves it): the timeout only bounds
@@ -37,7 +37,7 @@ def _download_variant(request: HttpRequest) -> str:
 
 
 @require_GET
-@cached_page(timeout=CATALOGUE_CACHE_SECONDS, version_key=related.VERSION_KEY)
+@cached_page(timeout=CATALOGUE_CACHE_SECONDS)
 def video_list(request: HttpRequest) -> HttpResponse:
     form = VideoFilterForm(request.GET or None)
     videos = Video.objects.published().for_cards()
@@ -74,9 +74,7 @@ def video_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cached_page(
-    timeout=VIDEO_PAGE_CACHE_SECONDS, version_key=related.VERSION_KEY, variant=_download_variant
-)
+@cached_page(timeout=VIDEO_PAGE_CACHE_SECONDS, variant=_download_variant)
 def video_detail(request: HttpRequest, slug: str) -> HttpResponse:
     video = get_object_or_404(
         Video.objects.visible_to(request.user)

@@ -14,7 +14,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from portal.env import email_settings, env_bool, env_int, env_list, env_str
+from core.env import email_settings, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -45,16 +45,17 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_countries",
-    "portal",
+    "core",
     "mailer",
     "accounts",
     "media_library",
     "speeches",
     "newsletter",
+    "portal",
 ]
 
 MIDDLEWARE = [
-    "portal.observability.RequestLogMiddleware",
+    "core.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -83,7 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
-                "portal.page_cache.csrf_placeholder",
+                "core.page_cache.csrf_placeholder",
             ],
         },
     },
@@ -107,7 +108,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "portal.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -314,13 +315,13 @@ ACCOUNT_RATE_LIMITS = {
 
 # --- Sessions -------------------------------------------------------------------------------------
 
-# Read from the cache, kept in the database (portal/sessions.py): a signed-in page costs a
+# Read from the cache, kept in the database (core/sessions.py): a signed-in page costs a
 # round trip to Redis instead of a query. Without Redis the local cache would hold copies
 # that other processes cannot invalidate, so plain database sessions are used.
-SESSION_ENGINE = "portal.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "core.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_CACHE_SECONDS = env_int("SESSION_CACHE_SECONDS", 300)
 
-# How often each process reads the content version again from Redis (portal/page_cache.py):
+# How often each process reads the content version again from Redis (core/page_cache.py):
 # an edit shows on the other web processes within this delay, on the editor's own at once.
 PAGE_CACHE_VERSION_RECHECK_SECONDS = env_int("PAGE_CACHE_VERSION_RECHECK_MS", 1000) / 1000
 
@@ -378,9 +379,9 @@ LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "portal.observability.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "core.observability.RequestIdFilter"}},
     "formatters": {
-        "json": {"()": "portal.observability.JsonFormatter"},
+        "json": {"()": "core.observability.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {

@@ -6,16 +6,15 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from media_library.related import VERSION_KEY
+from core.page_cache import cached_page
 from portal import health
-from portal.page_cache import cached_page
 
 HOME_VIDEOS = 6
 HOME_SPEECHES = 5
 HOME_CACHE_SECONDS = 120
 
 
-@cached_page(timeout=HOME_CACHE_SECONDS, version_key=VERSION_KEY)
+@cached_page(timeout=HOME_CACHE_SECONDS)
 def home(request: HttpRequest) -> HttpResponse:
     from media_library.models import Video
     from speeches.models import Speech

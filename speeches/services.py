@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from media_library.related import forget_related
+from core import content_version
 from speeches.models import Speech
 
 logger = logging.getLogger(__name__)
@@ -63,5 +63,5 @@ def publish_due_speeches(*, now: datetime | None = None) -> int:
     count = Speech.objects.due(now=now).update(status=Speech.Status.PUBLISHED, updated_at=now)
     if count:
         logger.info("published %d scheduled speech(es)", count)
-        forget_related()  # the cached pages show them now, not at their expiry
+        content_version.bump()  # the cached pages show them now, not at their expiry
     return count

@@ -4,8 +4,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from media_library.related import VERSION_KEY
-from portal.page_cache import cached_page
+from core.page_cache import cached_page
 from speeches.forms import SpeechFilterForm
 from speeches.models import Speech
 
@@ -18,7 +17,7 @@ LIST_FIELDS = ("title", "slug", "speaker_name", "speaker_role", "event", "locati
                "date_delivered", "language", "status", "published_at")  # fmt: skip
 
 
-@cached_page(timeout=SPEECH_PAGE_CACHE_SECONDS, version_key=VERSION_KEY)
+@cached_page(timeout=SPEECH_PAGE_CACHE_SECONDS)
 def speech_list(request: HttpRequest) -> HttpResponse:
     published = Speech.objects.published()
     form = SpeechFilterForm(request.GET or None, speeches=published)
@@ -34,7 +33,7 @@ def speech_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@cached_page(timeout=SPEECH_PAGE_CACHE_SECONDS, version_key=VERSION_KEY)
+@cached_page(timeout=SPEECH_PAGE_CACHE_SECONDS)
 def speech_detail(request: HttpRequest, slug: str) -> HttpResponse:
     speech = get_object_or_404(Speech.objects.published().with_public_relations(), slug=slug)
     return render(request, "speeches/speech_detail.html", {"speech": speech})

@@ -61,8 +61,8 @@ def test_the_code_email_is_sent_in_the_language_of_the_page(
 def test_signup_succeeds_while_the_broker_is_down_and_the_code_is_sent_once_it_is_back(
     client, registration_data, mailoutbox
 ):
-    from portal.testing.celery import broker_at
-    from portal.testing.services import free_port
+    from core.testing.celery import broker_at
+    from core.testing.services import free_port
 
     with broker_at(f"redis://127.0.0.1:{free_port()}/0"):  # nothing listens there
         response = client.post(SIGNUP, registration_data)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from core.testing.services import free_port, require_executable, wait_for_port
 from media_library.synth import make_clip
 from media_library.tests.factories import UserFactory
-from portal.testing.services import free_port, require_executable, wait_for_port
 
 HERE = Path(__file__).resolve().parent
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from media_library.models import Category, Download, Event, Language, Rendition, Tag, Video
+from media_library.services import update_search_vector
 
 # A recognisable byte pattern: range tests compare slices of it.
 RENDITION_BYTES = bytes(range(256)) * 40
@@ -84,6 +85,12 @@ class VideoFactory(factory.django.DjangoModelFactory):
     def tags(self, create: bool, extracted, **kwargs) -> None:
         if create and extracted:
             self.tags.set(extracted)
+
+    @factory.post_generation
+    def search_vector(self, create: bool, extracted, **kwargs) -> None:
+        # As the services do after every change of what a video is searched by.
+        if create:
+            update_search_vector(video_id=self.pk)
 
 
 class RenditionFactory(factory.django.DjangoModelFactory):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.testing.services import require_executable
+from core.testing.services import require_executable
 
 CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "portal.conf"
 

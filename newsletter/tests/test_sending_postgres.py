@@ -14,11 +14,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from core.testing.services import service_unavailable
 from newsletter import services
 from newsletter.models import Delivery, Issue, Subscription
 from newsletter.tests.conftest import received_per_address
 from newsletter.tests.factories import DeliveryFactory, IssueFactory
-from portal.testing.services import service_unavailable
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from portal.testing.services import postgres_server_url, require_executable
+from core.testing.services import postgres_server_url, require_executable
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.testing.services import service_unavailable
+from core.testing.services import service_unavailable
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 

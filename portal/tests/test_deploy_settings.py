@@ -63,7 +63,7 @@ def test_production_settings_use_secure_cookies_and_a_real_cache():
         "True",
         "__Host-sessionid",
         "__Host-csrftoken",
-        "portal.cache.ResilientRedisCache",
+        "core.cache.ResilientRedisCache",
         "False",
         "smtp.example.org",
     ]

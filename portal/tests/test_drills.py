@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from core.testing.celery import broker_at
+from core.testing.services import free_port, require_executable, wait_for_port
+from core.testing.web import GunicornProcess, csrf_token
 from mailer import crypto
 from mailer.models import OutboundEmail
 from mailer.tasks import sweep_outbox_task
-from portal.testing.celery import broker_at
-from portal.testing.services import free_port, require_executable, wait_for_port
-from portal.testing.web import GunicornProcess, csrf_token
 
 pytestmark = pytest.mark.integration
 

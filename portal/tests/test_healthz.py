@@ -19,7 +19,7 @@ def test_healthz_reports_the_database_as_json(client, settings):
 
 
 def test_healthz_reports_503_when_redis_is_configured_but_unreachable(client, settings):
-    from portal.testing.services import free_port
+    from core.testing.services import free_port
 
     settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
 

@@ -17,8 +17,8 @@ import requests
 from django.urls import reverse
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from core.testing.web import GunicornProcess, csrf_token
 from media_library.tests.factories import RENDITION_BYTES, RenditionFactory, VideoFactory
-from portal.testing.web import GunicornProcess, csrf_token
 from speeches.tests.factories import SpeechFactory
 
 pytestmark = pytest.mark.integration

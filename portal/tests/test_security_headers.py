@@ -46,7 +46,7 @@ def test_no_page_template_contains_inline_script_or_style():
 
 
 def test_every_request_writes_one_json_access_line_with_its_request_id(client, caplog):
-    from portal.observability import JsonFormatter
+    from core.observability import JsonFormatter
 
     with caplog.at_level(logging.INFO, logger="portal.access"):
         response = client.get("/healthz", HTTP_X_REQUEST_ID="abc123def456")
@@ -71,8 +71,8 @@ def test_a_forged_request_id_header_is_replaced(client):
 def test_tasks_log_one_json_line_tagged_with_the_request_that_queued_them(
     client, caplog, django_capture_on_commit_callbacks
 ):
+    from core.observability import JsonFormatter, request_id_var
     from mailer.tests.factories import queued_email
-    from portal.observability import JsonFormatter, request_id_var
 
     token = request_id_var.set("req-0001-test")
     try:

@@ -1,4 +1,4 @@
-"""Cached public pages (portal/page_cache.py): served fast, never stale, never someone else's."""
+"""Cached public pages (core/page_cache.py): served fast, never stale, never someone else's."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from core import content_version
+from core.content_version import CACHE_KEY as VERSION_KEY
+from core.page_cache import CSRF_PLACEHOLDER, MAX_CACHED_QUERY_LENGTH
 from media_library.models import Rendition, Video
-from media_library.related import VERSION_KEY
 from media_library.services import publish_due_videos
 from media_library.tests.factories import (
     RenditionFactory,
@@ -20,8 +22,6 @@ from media_library.tests.factories import (
     UserFactory,
     VideoFactory,
 )
-from portal import page_cache
-from portal.page_cache import CSRF_PLACEHOLDER, MAX_CACHED_QUERY_LENGTH
 
 pytestmark = pytest.mark.django_db
 
@@ -234,11 +234,11 @@ def test_very_long_query_strings_are_rendered_but_not_kept(client, django_assert
 
 
 def test_pages_still_render_when_redis_is_unreachable(settings, client):
-    from portal.testing.services import free_port
+    from core.testing.services import free_port
 
     settings.CACHES = {
         "default": {
-            "BACKEND": "portal.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
@@ -258,7 +258,7 @@ def test_an_edit_made_through_another_process_shows_here_within_the_recheck_dela
 ):
     settings.PAGE_CACHE_VERSION_RECHECK_SECONDS = 1.0
     now = [1000.0]
-    monkeypatch.setattr(page_cache, "_clock", lambda: now[0])
+    monkeypatch.setattr(content_version, "_clock", lambda: now[0])
     video = VideoFactory(title="Before")
     client.get(LIST_URL)
     # Another web process saved the video: the row and the shared counter moved, not this

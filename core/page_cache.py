@@ -26,13 +26,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 
-from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.translation import get_language
+
+from core import content_version
 
 # Stands where `{% csrf_token %}` writes a token while a page is rendered for the cache. It
 # is the same in every process, since they share the cached pages.
@@ -74,27 +75,16 @@ def cache_key(request: HttpRequest, *, audience: str) -> str:
 
 
 class _LocalPages:
-    """This process's copies: the content versions it read lately and the pages it served.
+    """The pages this process served last, each with the content version it was rendered at.
 
-    A hot page is then served without a round trip to Redis. The version is read again from
-    Redis at most every `PAGE_CACHE_VERSION_RECHECK_SECONDS` (an edit made through another
-    process shows here within that delay; one made here, at once, see `note_version`).
+    A hot page is then served without a round trip to Redis (`content_version.current()`
+    reads the version itself at most once a second).
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.lock = threading.Lock()
         self.pages: OrderedDict[str, tuple[object, float, str]] = OrderedDict()
-        self.versions: dict[str, tuple[object, float]] = {}
-
-    def version(self, key: str, max_age: float) -> object | None:
-        known = self.versions.get(key)
-        if known is not None and _clock() - known[1] < max_age:
-            return known[0]
-        return None
-
-    def note_version(self, key: str, version: object) -> None:
-        self.versions[key] = (version, _clock())
 
     def page(self, key: str, version: object) -> str | None:
         with self.lock:
@@ -114,52 +104,27 @@ class _LocalPages:
     def clear(self) -> None:
         with self.lock:
             self.pages.clear()
-            self.versions.clear()
 
 
 _local = _LocalPages(LOCAL_PAGES)
 
 
-def note_version(version_key: str, version: object) -> None:
-    """Called where the version moves: this process serves the new version at once."""
-    _local.note_version(version_key, version)
-
-
 def forget_local_copies() -> None:
-    """Drop this process's copies (tests; the next request reads Redis again)."""
+    """Drop this process's copies of pages and of the version (tests)."""
     _local.clear()
-
-
-def fresh_version() -> int:
-    """A starting value for a version counter that was never used before (microseconds now).
-
-    Were a counter evicted and restarted at 1, pages stored under an earlier 1 would be
-    served again as current.
-    """
-    return time.time_ns() // 1000
-
-
-def _current_version(version_key: str) -> object | None:
-    max_age = getattr(settings, "PAGE_CACHE_VERSION_RECHECK_SECONDS", 1.0)
-    version = _local.version(version_key, max_age)
-    if version is None:
-        version = cache.get(version_key)
-        if version is not None:
-            _local.note_version(version_key, version)
-    return version
+    content_version.forget_local_copy()
 
 
 def cached_page(
     *,
     timeout: int,
-    version_key: str,
     variant: Callable[[HttpRequest], str] | None = None,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Serve the view's page from the cache to everyone in the same audience and variant.
 
-    `version_key` is the cache key of a counter that every edit of what the page shows moves
-    (a page stored under an older value is rendered again); `timeout` bounds what time alone
-    changes (a scheduled item's minute coming). `variant(request)` adds what else the page
+    Pages are stored under the content version (`core.content_version`), which every edit
+    of public content moves, so a page stored before is rendered again; `timeout` bounds what
+    time alone changes (a scheduled item's minute coming). `variant(request)` adds what else the page
     depends on for this viewer, e.g. whether they may download; it is called for signed-in
     readers only.
     """
@@ -179,18 +144,15 @@ def cached_page(
             if who == READER and variant is not None:
                 who = f"{who}-{variant(request)}"
             key = cache_key(request, audience=who)
-            version = _current_version(version_key)
-            page = _local.page(key, version) if version is not None else None
-            if page is None and version is not None:
+            version = content_version.current()
+            page = _local.page(key, version)
+            if page is None:
                 stored = cache.get(key)
                 if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == version:
                     page = stored[2]
                     _local.keep(key, version, page, stored[1] - time.time())
             if page is not None:
                 return HttpResponse(_put_token(page, request))
-            if version is None:
-                version = cache.get_or_set(version_key, fresh_version, timeout=None)
-                _local.note_version(version_key, version)
             setattr(request, _RENDERING_FLAG, True)
             try:
                 response = view(request, *args, **kwargs)

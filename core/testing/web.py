@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from portal.testing.services import free_port, stop_process, wait_for_port
+from core.testing.services import free_port, stop_process, wait_for_port
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

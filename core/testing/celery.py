@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from celery import current_app
+
 
 @contextmanager
 def broker_at(url: str) -> Iterator[None]:
@@ -13,8 +15,7 @@ def broker_at(url: str) -> Iterator[None]:
     The app's connection pools are swapped, never closed: kombu registers pools per broker
     and other parts of Celery keep references to them.
     """
-    from portal.celery import app
-
+    app = current_app._get_current_object()
     saved = (app.conf.broker_url, app.conf.task_always_eager, app._pool, app.amqp._producer_pool)
     app._pool = None
     app.amqp._producer_pool = None

@@ -34,7 +34,7 @@ class _BoundedCache:
 
 
 class SessionStore(cached_db.SessionStore):
-    cache_key_prefix = "portal.sessions"
+    cache_key_prefix = "core.sessions"
 
     def __init__(self, session_key: str | None = None) -> None:
         super().__init__(session_key)

@@ -1,4 +1,4 @@
-"""Sessions read from the cache and kept in the database (portal/sessions.py)."""
+"""Sessions read from the cache and kept in the database (core/sessions.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from core.sessions import SessionStore
 from media_library.tests.factories import UserFactory
-from portal.sessions import SessionStore
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import email_settings, env_bool, env_list
+from core.env import email_settings, env_bool, env_list
 
 
 def test_no_email_url_prints_email_to_the_console():
