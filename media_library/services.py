@@ -20,15 +20,14 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core import content_version
+from core.tasks import enqueue
 from media_library import ingest
 from media_library.ingest import IngestError, ProbeResult
 from media_library.models import SEARCH_CONFIG, Download, Rendition, Tag, Video
 
 logger = logging.getLogger(__name__)
 
-SEARCHABLE_FIELDS = frozenset(
-    {"title", "summary", "shot_list", "location", "country", "event", "category"}
-)
+INGEST_TASK = "media_library.tasks.ingest_rendition"
 
 
 # --- Videos ------------------------------------------------------------------------------------
@@ -169,14 +168,12 @@ def file_attached(*, rendition: Rendition) -> None:
 
 def queue_ingest(*, rendition: Rendition) -> None:
     """Mark the rendition as waiting and run the ingest task once this transaction commits."""
-    from media_library.tasks import ingest_rendition_task
-
     Rendition.objects.filter(pk=rendition.pk).update(
         status=Rendition.Status.PENDING, error="", ingested_at=None
     )
     rendition.status, rendition.error = Rendition.Status.PENDING, ""
     rendition_id = rendition.pk
-    transaction.on_commit(lambda: ingest_rendition_task.delay(rendition_id))
+    transaction.on_commit(lambda: enqueue(INGEST_TASK, rendition_id))
 
 
 @contextlib.contextmanager

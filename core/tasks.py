@@ -1,0 +1,22 @@
+"""Queueing Celery tasks by name.
+
+A service that must queue work names the task instead of importing its app's `tasks` module,
+which imports the services: no cycle between a module and its tasks. Each app's
+`AppConfig.ready()` imports its own `tasks` module, so every task is registered by then, in
+web processes as in workers, and in-process (eager) mode still runs the task at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import current_app
+
+
+def enqueue(name: str, *args: Any, countdown: float | None = None) -> None:
+    """Queue the task registered as `name` with positional `args`.
+
+    Raises what the broker raises when it cannot be reached: callers that must not fail then
+    (an outbox, a batch) catch it and leave the work to their beat sweep.
+    """
+    current_app.tasks[name].apply_async(args, countdown=countdown or None)
