@@ -77,10 +77,24 @@ def bump() -> None:
     """
     connection = transaction.get_connection()
     if connection.in_atomic_block and any(
-        callback is _move for _savepoints, callback, _robust in connection.run_on_commit
+        isinstance(callback, _Move) and not callback.done
+        for _savepoints, callback, _robust in connection.run_on_commit
     ):
-        return
-    transaction.on_commit(_move)
+        return  # already moves when this transaction commits
+    transaction.on_commit(_Move())
+
+
+class _Move:
+    """The move registered for one transaction: the next `bump()` after it ran registers anew
+    (Django drops the callbacks of a transaction that commits or rolls back; tests that run
+    them by hand keep them listed)."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        _move()
 
 
 def _move() -> None:

@@ -190,6 +190,7 @@ def catalogue(transactional_db, demo_clip: Path) -> Catalogue:
 
     from django.core.files import File
 
+    from core import publishing
     from media_library import services
     from media_library.models import Language
     from media_library.tests.factories import CategoryFactory, EventFactory, VideoFactory
@@ -228,7 +229,7 @@ def catalogue(transactional_db, demo_clip: Path) -> Catalogue:
         )
     rendition = services.ingest_rendition(rendition_id=rendition.pk)
     video.refresh_from_db()
-    services.publish_video(video=video)
+    publishing.publish(item=video)
     for n, title in enumerate(["Press conference by the Secretary General", "B-roll: Brussels"]):
         VideoFactory(title=title, slug=f"e2e-video-{n}", category=speech_category)
 

@@ -7,8 +7,9 @@ from django.db.models import Count, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
+from core.admin import PublishableAdmin
 from media_library import services
 from media_library.forms import RenditionAdminForm
 from media_library.models import Category, Download, Event, Language, Rendition, Tag, Video
@@ -65,7 +66,7 @@ def _announce(request, rendition: Rendition) -> None:
 
 
 @admin.register(Video)
-class VideoAdmin(admin.ModelAdmin):
+class VideoAdmin(PublishableAdmin):
     list_display = [
         "title",
         "status",
@@ -83,7 +84,14 @@ class VideoAdmin(admin.ModelAdmin):
     filter_horizontal = ["languages"]
     date_hierarchy = "recorded_on"
     inlines = [RenditionInline]
-    actions = ["publish_now", "unpublish"]
+    publish_label = _("Publish the selected videos now")
+    unpublish_label = _("Unpublish the selected videos")
+    published_message = ngettext_lazy(
+        "%(count)d video published.", "%(count)d videos published.", "count"
+    )
+    unpublished_message = ngettext_lazy(
+        "%(count)d video unpublished.", "%(count)d videos unpublished.", "count"
+    )
     readonly_fields = ["thumbnail_image", "duration_display", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "shot_list"]}),
@@ -156,28 +164,6 @@ class VideoAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         services.update_search_vector(video_id=form.instance.pk)
-
-    @admin.action(description=_("Publish the selected videos now"), permissions=["change"])
-    def publish_now(self, request, queryset) -> None:
-        for video in queryset:
-            services.publish_video(video=video)
-        count = queryset.count()
-        self.message_user(
-            request,
-            ngettext("%d video published.", "%d videos published.", count) % count,
-            messages.SUCCESS,
-        )
-
-    @admin.action(description=_("Unpublish the selected videos"), permissions=["change"])
-    def unpublish(self, request, queryset) -> None:
-        for video in queryset:
-            services.unpublish_video(video=video)
-        count = queryset.count()
-        self.message_user(
-            request,
-            ngettext("%d video unpublished.", "%d videos unpublished.", count) % count,
-            messages.SUCCESS,
-        )
 
 
 @admin.register(Rendition)

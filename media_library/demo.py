@@ -13,6 +13,7 @@ from django.core.files import File
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core import publishing
 from media_library import services
 from media_library.models import Category, Event, Language, Rendition, Video
 from media_library.synth import make_clip
@@ -210,7 +211,7 @@ def load(*, stdout) -> None:
                 if rendition.status != Rendition.Status.READY:
                     stdout.write(f"Demo clip {path.name} failed to ingest: {rendition.error}")
             video.refresh_from_db()
-            services.publish_video(video=video, at=now - timedelta(days=n, hours=1))
+            publishing.publish(item=video, at=now - timedelta(days=n, hours=1))
             made += 1
     if made:
         stdout.write(f"Demo videos: {made} generated, ingested and published.")

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
-from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import Case, Exists, F, Func, OuterRef, Q, Value, When
 from django.urls import reverse
@@ -19,6 +17,7 @@ from django.utils.text import get_valid_filename, slugify
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from core.publishable import Publishable, PublishableQuerySet
 from media_library.newest_matches import newest_match_ids
 from media_library.storage import public_storage
 
@@ -110,38 +109,13 @@ class Language(models.Model):
 NEWEST_FIRST = [F("published_at").desc(nulls_last=True), "-pk"]
 
 
-class VideoQuerySet(models.QuerySet["Video"]):
+class VideoQuerySet(PublishableQuerySet):
     # Set on the queryset `sorted_by()` returns for a search: the most videos it lists (the
     # template words the count from it), and what `count()` counts: the newest matches found,
     # or the uncapped matches up to the cap.
     result_cap: int | None = None
     _matches: VideoQuerySet | None = None
     _newest: NewestMatches | None = None
-
-    def published(self, *, now: datetime | None = None) -> VideoQuerySet:
-        """What the public may see: published, or scheduled with its time passed.
-
-        The time check shows a scheduled video at its minute even before the beat task flips
-        its status, and hides one with a future time whatever its status says.
-        """
-        now = now or timezone.now()
-        return self.filter(
-            Q(status=Video.Status.PUBLISHED, published_at__isnull=True)
-            | Q(
-                status__in=[Video.Status.PUBLISHED, Video.Status.SCHEDULED],
-                published_at__lte=now,
-            )
-        )
-
-    def visible_to(self, user) -> VideoQuerySet:
-        """Staff preview drafts and scheduled videos; everyone else sees published ones."""
-        if getattr(user, "is_staff", False):
-            return self.all()
-        return self.published()
-
-    def due(self, *, now: datetime | None = None) -> VideoQuerySet:
-        now = now or timezone.now()
-        return self.filter(status=Video.Status.SCHEDULED, published_at__lte=now)
 
     def for_cards(self) -> VideoQuerySet:
         """Everything the card template reads, in the same query, and not the search vector
@@ -328,12 +302,7 @@ class IsNewestMatch(Func):
         return f"{pk_sql} = ANY(%s)", [*params, self.newest.pks]
 
 
-class Video(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SCHEDULED = "scheduled", _("Scheduled")
-        PUBLISHED = "published", _("Published")
-
+class Video(Publishable):
     title = models.CharField(_("title"), max_length=255)
     slug = models.SlugField(_("slug"), max_length=255, unique=True)
     summary = models.TextField(_("summary"), blank=True)
@@ -367,15 +336,6 @@ class Video(models.Model):
     )
     credits = models.CharField(_("credit line"), max_length=255, blank=True)
     usage_terms = models.TextField(_("usage terms"), blank=True)
-    status = models.CharField(
-        _("publication state"), max_length=12, choices=Status.choices, default=Status.DRAFT
-    )
-    published_at = models.DateTimeField(
-        _("publication time"),
-        null=True,
-        blank=True,
-        help_text=_("For a scheduled video, when it becomes public."),
-    )
     thumbnail = models.FileField(
         _("thumbnail"), storage=public_storage, upload_to="thumbnails/", max_length=255, blank=True
     )
@@ -385,8 +345,6 @@ class Video(models.Model):
     # Copied from the longest ready rendition at ingest, so cards need no extra query.
     duration_seconds = models.FloatField(_("duration (seconds)"), null=True, blank=True)
     search_vector = SearchVectorField(null=True, editable=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = VideoQuerySet.as_manager()
 
@@ -407,21 +365,6 @@ class Video(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("media_library:video_detail", kwargs={"slug": self.slug})
-
-    def clean(self) -> None:
-        if self.status == self.Status.SCHEDULED and not self.published_at:
-            raise ValidationError(
-                {"published_at": _("A scheduled video needs a publication time.")}
-            )
-
-    def is_public(self, *, now: datetime | None = None) -> bool:
-        """The same rule as `VideoQuerySet.published()`, on an instance in hand."""
-        now = now or timezone.now()
-        if self.status == self.Status.PUBLISHED:
-            return self.published_at is None or self.published_at <= now
-        if self.status == self.Status.SCHEDULED:
-            return self.published_at is not None and self.published_at <= now
-        return False
 
     @property
     def duration_display(self) -> str:
@@ -540,10 +483,6 @@ class Rendition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.video} · {self.label or self.original_filename or self.pk}"
-
-    @property
-    def is_ready(self) -> bool:
-        return self.status == self.Status.READY
 
     @property
     def resolution(self) -> str:

@@ -7,7 +7,6 @@ import hashlib
 import logging
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 from django.contrib.postgres.search import SearchVector, SearchVectorField
@@ -53,35 +52,6 @@ def create_video(*, title: str, slug: str = "", tags: list[str] | None = None, *
         )
     update_search_vector(video_id=video.pk)
     return video
-
-
-@transaction.atomic
-def publish_video(*, video: Video, at: datetime | None = None) -> Video:
-    """Publish now, or schedule for `at` when it lies in the future."""
-    now = timezone.now()
-    if at is not None and at > now:
-        video.status, video.published_at = Video.Status.SCHEDULED, at
-    else:
-        video.status, video.published_at = Video.Status.PUBLISHED, at or video.published_at or now
-    video.save(update_fields=["status", "published_at", "updated_at"])
-    return video
-
-
-@transaction.atomic
-def unpublish_video(*, video: Video) -> Video:
-    video.status = Video.Status.DRAFT
-    video.save(update_fields=["status", "updated_at"])
-    return video
-
-
-@transaction.atomic
-def publish_due_videos(*, now: datetime | None = None) -> int:
-    """Flip scheduled videos whose time has come (the public queryset already shows them)."""
-    now = now or timezone.now()
-    count = Video.objects.due(now=now).update(status=Video.Status.PUBLISHED, updated_at=now)
-    if count:
-        content_version.bump()  # the cached pages show them now, not at their expiry
-    return count
 
 
 def update_search_vector(*, video_id: int) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import DatabaseError, OperationalError
 
+from core import publishing
 from media_library import services
+from media_library.models import Rendition, Video
 
 
 @shared_task(
@@ -18,13 +20,17 @@ from media_library import services
     acks_late=True,
 )
 def ingest_rendition_task(rendition_id: int) -> str:
-    from media_library.models import Rendition
-
     if not Rendition.objects.filter(pk=rendition_id).exists():
         return "gone"  # deleted before the worker got to it
     return services.ingest_rendition(rendition_id=rendition_id).status
 
 
-@shared_task(name="media_library.tasks.publish_due_videos")
+@shared_task(
+    name="media_library.tasks.publish_due_videos",
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=3,
+)
 def publish_due_videos() -> int:
-    return services.publish_due_videos()
+    """Run by Celery beat every minute (CELERY_BEAT_SCHEDULE["publish-due-videos"])."""
+    return publishing.publish_due(model=Video)

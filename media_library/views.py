@@ -96,7 +96,7 @@ def video_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "related_videos": related_videos,
             "related_speeches": related_speeches,
             "can_download": _can_download(request),
-            "is_preview": not video.is_public(),
+            "is_preview": not video.is_public,
         },
     )
 

@@ -1,23 +1,21 @@
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
-from speeches import services
+from core.admin import PublishableAdmin
 from speeches.models import Speech
 
 
 @admin.register(Speech)
-class SpeechAdmin(admin.ModelAdmin):
+class SpeechAdmin(PublishableAdmin):
     list_display = ["title", "speaker_name", "date_delivered", "language", "status",
                     "published_at", "preview_link"]  # fmt: skip
     list_filter = [
@@ -34,7 +32,14 @@ class SpeechAdmin(admin.ModelAdmin):
     # Ids with a lookup pop-up: a select box of the whole catalogue would not scale.
     raw_id_fields = ["related_videos"]
     readonly_fields = ["created_at", "updated_at"]
-    actions = ["publish_selected", "unpublish_selected"]
+    publish_label = _("Publish the selected speeches now")
+    unpublish_label = _("Unpublish the selected speeches (back to draft)")
+    published_message = ngettext_lazy(
+        "%(count)d speech published.", "%(count)d speeches published.", "count"
+    )
+    unpublished_message = ngettext_lazy(
+        "%(count)d speech unpublished.", "%(count)d speeches unpublished.", "count"
+    )
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["title", "slug", "body"]}),
@@ -57,12 +62,6 @@ class SpeechAdmin(admin.ModelAdmin):
         ),
     ]
 
-    def save_model(self, request: HttpRequest, obj: Speech, form, change: bool) -> None:
-        # "Published" with the time left empty means "now": the feed and sitemap need a date.
-        if obj.status == Speech.Status.PUBLISHED and obj.published_at is None:
-            obj.published_at = timezone.now()
-        super().save_model(request, obj, form, change)
-
     # --- Publication rights -------------------------------------------------------------------
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
@@ -74,34 +73,6 @@ class SpeechAdmin(admin.ModelAdmin):
             # Writers without the publish right prepare drafts; someone else publishes.
             fields += ["status", "published_at"]
         return fields
-
-    @admin.action(description=_("Publish the selected speeches now"), permissions=["publish"])
-    def publish_selected(self, request: HttpRequest, queryset: QuerySet[Speech]) -> None:
-        speeches = list(queryset)
-        for speech in speeches:
-            services.publish_speech(speech=speech)
-        self.message_user(
-            request,
-            ngettext("%(count)d speech published.", "%(count)d speeches published.", len(speeches))
-            % {"count": len(speeches)},
-            messages.SUCCESS,
-        )
-
-    @admin.action(
-        description=_("Unpublish the selected speeches (back to draft)"), permissions=["publish"]
-    )
-    def unpublish_selected(self, request: HttpRequest, queryset: QuerySet[Speech]) -> None:
-        speeches = list(queryset)
-        for speech in speeches:
-            services.unpublish_speech(speech=speech)
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d speech unpublished.", "%(count)d speeches unpublished.", len(speeches)
-            )
-            % {"count": len(speeches)},
-            messages.SUCCESS,
-        )
 
     # --- Preview ------------------------------------------------------------------------------
 

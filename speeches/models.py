@@ -1,19 +1,18 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 
 from django.conf import global_settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from core.publishable import Publishable, PublishableQuerySet
+from media_library.models import Video
 from speeches.rendering import render_markdown
 
 # Bump when render_markdown's output changes, so cached transcripts are rendered anew.
@@ -26,27 +25,7 @@ def language_choices() -> list[tuple[str, str]]:
     return sorted(global_settings.LANGUAGES, key=lambda choice: str(choice[1]))
 
 
-class SpeechQuerySet(models.QuerySet["Speech"]):
-    def published(self, *, now: datetime | None = None) -> SpeechQuerySet:
-        """What the public may read: published, or scheduled with its time passed.
-
-        The time check makes a scheduled speech public at its minute even before the beat
-        task flips its status, and keeps one with a future time hidden whatever its status.
-        """
-        now = now or timezone.now()
-        return self.filter(
-            Q(status=Speech.Status.PUBLISHED, published_at__isnull=True)
-            | Q(
-                status__in=[Speech.Status.PUBLISHED, Speech.Status.SCHEDULED],
-                published_at__lte=now,
-            )
-        )
-
-    def due(self, *, now: datetime | None = None) -> SpeechQuerySet:
-        """Scheduled speeches whose publication time has come."""
-        now = now or timezone.now()
-        return self.filter(status=Speech.Status.SCHEDULED, published_at__lte=now)
-
+class SpeechQuerySet(PublishableQuerySet):
     def newest_first(self) -> SpeechQuerySet:
         return self.order_by("-date_delivered", "-published_at", "-pk")
 
@@ -55,8 +34,6 @@ class SpeechQuerySet(models.QuerySet["Speech"]):
 
         The results land in `public_translations` and `public_related_videos` (lists).
         """
-        from media_library.models import Video
-
         return self.prefetch_related(
             Prefetch(
                 "related_videos",
@@ -83,12 +60,7 @@ class SpeechQuerySet(models.QuerySet["Speech"]):
         )
 
 
-class Speech(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SCHEDULED = "scheduled", _("Scheduled")
-        PUBLISHED = "published", _("Published")
-
+class Speech(Publishable):
     title = models.CharField(_("title"), max_length=255)
     slug = models.SlugField(
         _("slug"),
@@ -116,17 +88,6 @@ class Speech(models.Model):
             "> quotation, [link text](https://example.org). HTML is cleaned on output."
         ),
     )
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
-    )
-    published_at = models.DateTimeField(
-        _("publication time"),
-        null=True,
-        blank=True,
-        help_text=_(
-            "Scheduled: the speech becomes public at this time. Published: when it went out."
-        ),
-    )
     translations = models.ManyToManyField(
         "self",
         blank=True,
@@ -141,8 +102,6 @@ class Speech(models.Model):
         verbose_name=_("related videos"),
         help_text=_("Footage of this speech or its event. Only published videos are shown."),
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = SpeechQuerySet.as_manager()
 
@@ -162,25 +121,6 @@ class Speech(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("speeches:speech_detail", kwargs={"slug": self.slug})
 
-    def clean(self) -> None:
-        super().clean()
-        if self.status == self.Status.SCHEDULED and self.published_at is None:
-            raise ValidationError(
-                {"published_at": _("A scheduled speech needs a publication time.")}
-            )
-        if (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at > timezone.now()
-        ):
-            raise ValidationError(
-                {
-                    "published_at": _(
-                        "This time is in the future: choose the status Scheduled instead."
-                    )
-                }
-            )
-
     @cached_property
     def body_html(self) -> SafeString:
         """The transcript as sanitised HTML, rendered once per distinct text.
@@ -195,13 +135,3 @@ class Speech(models.Model):
             html = render_markdown(self.body)
             cache.set(key, html, BODY_HTML_CACHE_SECONDS)
         return mark_safe(html)  # noqa: S308 - cleaned by nh3
-
-    @property
-    def is_public(self) -> bool:
-        """The same rule as `Speech.objects.published()`, for one instance in memory."""
-        now = timezone.now()
-        if self.status == self.Status.PUBLISHED:
-            return self.published_at is None or self.published_at <= now
-        if self.status == self.Status.SCHEDULED:
-            return self.published_at is not None and self.published_at <= now
-        return False

@@ -3,7 +3,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import DatabaseError
 
-from speeches import services
+from core import publishing
+from speeches.models import Speech
 
 
 @shared_task(
@@ -14,4 +15,4 @@ from speeches import services
 )
 def publish_due_speeches_task() -> int:
     """Run by Celery beat every minute (CELERY_BEAT_SCHEDULE["publish-due-speeches"])."""
-    return services.publish_due_speeches()
+    return publishing.publish_due(model=Speech)

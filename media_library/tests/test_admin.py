@@ -101,12 +101,75 @@ def test_video_changelist_counts_ready_and_failed_renditions(
 def test_publish_and_unpublish_actions(admin_client):
     video = VideoFactory(status=Video.Status.DRAFT, published_at=None)
     url = reverse("admin:media_library_video_changelist")
-    admin_client.post(url, {"action": "publish_now", "_selected_action": [video.pk]})
+    admin_client.post(url, {"action": "publish_selected", "_selected_action": [video.pk]})
     video.refresh_from_db()
     assert video.status == Video.Status.PUBLISHED and video.published_at
-    admin_client.post(url, {"action": "unpublish", "_selected_action": [video.pk]})
+    admin_client.post(url, {"action": "unpublish_selected", "_selected_action": [video.pk]})
     video.refresh_from_db()
-    assert video.status == Video.Status.DRAFT
+    assert video.status == Video.Status.DRAFT and video.published_at is None
+
+
+def test_one_admin_save_moves_the_content_version_once_and_rebuilds_the_vector_once(
+    admin_client, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Title, tags, a rendition and the publication state in one save: one change."""
+    from core import content_version
+    from media_library import services
+    from media_library.tests.factories import TagFactory
+
+    with django_capture_on_commit_callbacks(execute=True):  # committed before the editor comes
+        video = VideoFactory(status=Video.Status.DRAFT, published_at=None)
+        tag = TagFactory(name="ceremony")
+    moves, rebuilds = [], []
+    monkeypatch.setattr(content_version, "_move", lambda: moves.append(1))
+    rebuild = services.update_search_vector
+    monkeypatch.setattr(
+        services, "update_search_vector", lambda **kw: rebuilds.append(kw) or rebuild(**kw)
+    )
+    upload = SimpleUploadedFile("master.mov", b"not probed here", content_type="video/quicktime")
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = admin_client.post(
+            reverse("admin:media_library_video_change", args=[video.pk]),
+            video_form(
+                title="Corrected title",
+                slug=video.slug,
+                tags=[tag.pk],
+                status=Video.Status.PUBLISHED,
+                **{"renditions-0-file": upload},
+            ),
+        )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    for callback in callbacks:
+        if isinstance(callback, content_version._Move):
+            callback()
+
+    assert moves == [1]
+    assert rebuilds == [{"video_id": video.pk}]
+    video.refresh_from_db()
+    assert (video.title, video.status) == ("Corrected title", Video.Status.PUBLISHED)
+
+
+def test_a_video_is_found_by_the_tags_and_words_an_editor_saves_in_the_admin(
+    postgres, admin_client
+):
+    from media_library.tests.factories import TagFactory
+
+    video = VideoFactory(title="Doorstep", slug="doorstep")
+    assert not Video.objects.search("cyber").exists()
+
+    admin_client.post(
+        reverse("admin:media_library_video_change", args=[video.pk]),
+        video_form(
+            title="Doorstep statement",
+            slug="doorstep",
+            tags=[TagFactory(name="cyber defence").pk],
+            **{"renditions-TOTAL_FORMS": "0"},
+        ),
+    )
+
+    assert list(Video.objects.search("cyber")) == [video]
+    assert list(Video.objects.search("statement")) == [video]
 
 
 def test_reingest_action_queues_the_files_again(admin_client, run_on_commit, clip):

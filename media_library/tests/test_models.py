@@ -4,40 +4,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from media_library.models import Download, Video, format_duration, parse_shot_list
-from media_library.tests.factories import DownloadFactory, RenditionFactory, VideoFactory
+from media_library.models import Download, format_duration, parse_shot_list
+from media_library.tests.factories import DownloadFactory, RenditionFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def test_published_shows_published_and_due_scheduled_videos_only():
-    now = timezone.now()
-    live = VideoFactory(status=Video.Status.PUBLISHED, published_at=now - timedelta(minutes=1))
-    undated = VideoFactory(status=Video.Status.PUBLISHED, published_at=None)
-    due = VideoFactory(status=Video.Status.SCHEDULED, published_at=now - timedelta(seconds=5))
-    VideoFactory(status=Video.Status.SCHEDULED, published_at=now + timedelta(days=1))
-    VideoFactory(status=Video.Status.PUBLISHED, published_at=now + timedelta(days=1))
-    VideoFactory(status=Video.Status.DRAFT, published_at=now - timedelta(days=1))
-
-    assert set(Video.objects.published()) == {live, undated, due}
-    assert {v for v in Video.objects.all() if v.is_public()} == {live, undated, due}
-
-
-def test_staff_see_every_video_and_the_public_only_published_ones(admin_user, django_user_model):
-    draft = VideoFactory(status=Video.Status.DRAFT)
-    public = VideoFactory()
-    assert set(Video.objects.visible_to(admin_user)) == {draft, public}
-    assert set(Video.objects.visible_to(django_user_model(email="x@example.org"))) == {public}
-
-
-def test_a_scheduled_video_needs_a_publication_time():
-    video = VideoFactory.build(status=Video.Status.SCHEDULED, published_at=None)
-    with pytest.raises(ValidationError) as error:
-        video.clean()
-    assert "published_at" in error.value.message_dict
 
 
 def test_shot_list_lines_are_split_into_timecode_and_description():

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -34,13 +33,13 @@ def _attach(video, path, **kwargs) -> Rendition:
 
 def test_attached_file_is_ingested_only_after_the_commit(clip, django_capture_on_commit_callbacks):
     video = VideoFactory(thumbnail="", duration_seconds=None)
-    with mock.patch("media_library.tasks.ingest_rendition_task.delay") as delay:
+    with mock.patch("media_library.tasks.ingest_rendition_task.apply_async") as queued:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             rendition = _attach(video, clip)
-        delay.assert_not_called()
+        queued.assert_not_called()
         for callback in callbacks:
             callback()
-        delay.assert_called_once_with(rendition.pk)
+        queued.assert_called_once_with((rendition.pk,), countdown=None)
     assert rendition.status == Rendition.Status.PENDING
 
 
@@ -124,33 +123,6 @@ def test_a_second_rendition_keeps_the_existing_thumbnail(clip, run_on_commit):
     assert video.thumbnail.name == first
 
 
-# --- Publication -------------------------------------------------------------------------------
-
-
-def test_publish_now_or_schedule_for_later():
-    now = timezone.now()
-    video = services.publish_video(video=VideoFactory(status=Video.Status.DRAFT, published_at=None))
-    assert video.status == Video.Status.PUBLISHED and video.published_at <= timezone.now()
-    later = services.publish_video(
-        video=VideoFactory(status=Video.Status.DRAFT), at=now + timedelta(hours=2)
-    )
-    assert later.status == Video.Status.SCHEDULED
-    assert not Video.objects.published().filter(pk=later.pk).exists()
-    services.unpublish_video(video=video)
-    assert not Video.objects.published().filter(pk=video.pk).exists()
-
-
-def test_publish_due_videos_flips_only_those_whose_time_has_come():
-    now = timezone.now()
-    due = VideoFactory(status=Video.Status.SCHEDULED, published_at=now - timedelta(minutes=1))
-    future = VideoFactory(status=Video.Status.SCHEDULED, published_at=now + timedelta(hours=1))
-    assert services.publish_due_videos(now=now) == 1
-    due.refresh_from_db()
-    future.refresh_from_db()
-    assert due.status == Video.Status.PUBLISHED
-    assert future.status == Video.Status.SCHEDULED
-
-
 def test_create_video_makes_a_unique_slug_and_tags():
     first = services.create_video(title="Press conference", tags=["NATO", "summit"])
     second = services.create_video(title="Press conference")
@@ -194,10 +166,3 @@ def test_full_text_search_on_postgres_ranks_title_hits_first(postgres):
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'video_search_vector_idx'"
         )
         assert "USING gin" in cursor.fetchone()[0]
-
-
-def test_search_vector_follows_tag_changes_on_postgres(postgres):
-    video = VideoFactory(title="Doorstep")
-    assert not Video.objects.search("cyber").exists()
-    video.tags.add(TagFactory(name="cyber defence"))
-    assert list(Video.objects.search("cyber")) == [video]

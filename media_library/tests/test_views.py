@@ -131,6 +131,8 @@ def _without_csrf_tokens(response) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
 
 
+# The edit commits, as an editor's does: the content version moves on commit.
+@pytest.mark.django_db(transaction=True)
 def test_a_new_category_appears_in_the_catalogue_filters_at_once(client):
     from media_library.tests.factories import CategoryFactory
 
@@ -269,6 +271,8 @@ def test_catalogue_and_video_page_speak_french(client):
     assert "Liste des plans" in page and "Versions disponibles de cette vidéo" in page
 
 
+# The edit commits, as an editor's does: the content version moves on commit.
+@pytest.mark.django_db(transaction=True)
 def test_a_newly_published_related_video_shows_on_the_page_at_once(client):
     video = VideoFactory()
     client.get(video.get_absolute_url())  # related lists cached now

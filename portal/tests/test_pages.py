@@ -107,6 +107,8 @@ def test_sitemap_lists_published_speeches(client):
     assert draft.get_absolute_url() not in response.content.decode()
 
 
+# The edit commits, as an editor's does: the content version moves on commit.
+@pytest.mark.django_db(transaction=True)
 def test_home_page_shows_a_newly_published_speech_at_once(client):
     from speeches.tests.factories import SpeechFactory
 

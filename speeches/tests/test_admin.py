@@ -107,7 +107,7 @@ def test_scheduling_without_a_time_is_refused_with_a_clear_message(editor_client
     )
 
     assert response.status_code == 200
-    assert "A scheduled speech needs a publication time." in response.content.decode()
+    assert "Choose the publication time of a scheduled item." in response.content.decode()
     assert not Speech.objects.exists()
 
 

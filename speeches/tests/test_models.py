@@ -1,66 +1,11 @@
 from __future__ import annotations
 
-import datetime
-
 import pytest
-from django.core.exceptions import ValidationError
-from django.utils import timezone
 
-from speeches.models import Speech
 from speeches.rendering import render_markdown
 from speeches.tests.factories import SpeechFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def test_published_queryset_holds_published_and_due_scheduled_speeches_only():
-    now = timezone.now()
-    published = SpeechFactory(published=True)
-    due = SpeechFactory(status=Speech.Status.SCHEDULED, published_at=now - datetime.timedelta(1))
-    SpeechFactory(scheduled=True)
-    SpeechFactory()
-
-    assert set(Speech.objects.published()) == {published, due}
-
-
-def test_future_publication_time_is_hidden_whatever_the_status():
-    future = timezone.now() + datetime.timedelta(minutes=5)
-    SpeechFactory(status=Speech.Status.PUBLISHED, published_at=future)
-    SpeechFactory(status=Speech.Status.SCHEDULED, published_at=future)
-
-    assert not Speech.objects.published().exists()
-
-
-def test_is_public_agrees_with_the_published_queryset():
-    now = timezone.now()
-    speeches = [
-        SpeechFactory(),
-        SpeechFactory(published=True),
-        SpeechFactory(scheduled=True),
-        SpeechFactory(status=Speech.Status.SCHEDULED, published_at=now - datetime.timedelta(1)),
-        SpeechFactory(status=Speech.Status.PUBLISHED, published_at=None),
-    ]
-    public = set(Speech.objects.published())
-    for speech in speeches:
-        assert speech.is_public == (speech in public), speech.status
-
-
-def test_scheduled_speech_without_a_time_is_invalid():
-    speech = SpeechFactory.build(status=Speech.Status.SCHEDULED, published_at=None)
-
-    with pytest.raises(ValidationError) as error:
-        speech.full_clean()
-    assert "published_at" in error.value.message_dict
-
-
-def test_published_status_with_a_future_time_is_invalid():
-    speech = SpeechFactory.build(
-        status=Speech.Status.PUBLISHED, published_at=timezone.now() + datetime.timedelta(1)
-    )
-
-    with pytest.raises(ValidationError) as error:
-        speech.full_clean()
-    assert "published_at" in error.value.message_dict
 
 
 def test_translations_are_linked_both_ways():

@@ -1,0 +1,72 @@
+"""Admin pieces shared by the apps' admins."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from core import publishing
+from core.publishable import PublicationStatus, Publishable
+
+PUBLICATION_FORM_FIELDS = {"status", "published_at"}
+
+
+class PublishableAdmin(admin.ModelAdmin):
+    """The publication fields of the form and the publish/unpublish actions go through
+    `core.publishing`, like the beat tasks and the commands: one set of rules for all."""
+
+    actions = ["publish_selected", "unpublish_selected"]
+    # Each admin words these for its own items (and its catalogue translates them).
+    publish_label = _("Publish the selected items now")
+    unpublish_label = _("Unpublish the selected items (back to draft)")
+    published_message = ngettext_lazy(
+        "%(count)d item published.", "%(count)d items published.", "count"
+    )
+    unpublished_message = ngettext_lazy(
+        "%(count)d item unpublished.", "%(count)d items unpublished.", "count"
+    )
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return self.has_change_permission(request)
+
+    def save_model(self, request: HttpRequest, obj: Publishable, form, change: bool) -> None:
+        chosen = PUBLICATION_FORM_FIELDS & set(form.changed_data)
+        if not chosen:
+            super().save_model(request, obj, form, change)
+            return
+        status, at = obj.status, obj.published_at
+        # The row keeps its state until the service changes it, under its lock.
+        obj.status = form.initial.get("status", PublicationStatus.DRAFT)
+        obj.published_at = form.initial.get("published_at")
+        super().save_model(request, obj, form, change)
+        changed = publishing.set_state(item=obj, status=status, at=at)
+        obj.status, obj.published_at = changed.status, changed.published_at
+
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        for name, label in (
+            ("publish_selected", self.publish_label),
+            ("unpublish_selected", self.unpublish_label),
+        ):
+            if name in actions:
+                actions[name] = (actions[name][0], name, label)
+        return actions
+
+    @admin.action(permissions=["publish"])
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        items = list(queryset)
+        for item in items:
+            publishing.publish(item=item)
+        self.message_user(request, self.published_message % {"count": len(items)}, messages.SUCCESS)
+
+    @admin.action(permissions=["publish"])
+    def unpublish_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        items = list(queryset)
+        for item in items:
+            publishing.unpublish(item=item)
+        self.message_user(
+            request, self.unpublished_message % {"count": len(items)}, messages.SUCCESS
+        )
