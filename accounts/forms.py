@@ -114,10 +114,6 @@ class ProfileForm(forms.ModelForm):
             self.fields[name].required = True
 
 
-class NewsletterPreferenceForm(forms.Form):
-    subscribed = forms.BooleanField(label=_("Send me the newsletter"), required=False)
-
-
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
         label=_("Your password"),

@@ -49,7 +49,3 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
-
-    @property
-    def display_name(self) -> str:
-        return self.get_full_name() or self.email

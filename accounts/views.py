@@ -1,93 +1,14 @@
 from __future__ import annotations
 
-from allauth.account.models import EmailAddress
 from django.contrib import messages
-from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts import services
-from accounts.forms import DeleteAccountForm, NewsletterPreferenceForm, ProfileForm
-from newsletter import services as newsletter_services
-from newsletter.models import Subscription
-
-
-def safe_next(request: HttpRequest, default: str = "/") -> str:
-    candidate = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME)
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def welcome(request: HttpRequest) -> HttpResponse:
-    """After verification: the success message and the newsletter offer, then `next`."""
-    next_url = safe_next(request)
-    if request.method == "POST":
-        if request.POST.get("subscribe") == "yes":
-            newsletter_services.subscribe(user=request.user, source=Subscription.Source.SIGNUP)
-            messages.success(request, _("You are subscribed to our newsletter."))
-        # A URL, never a view name: redirect() would try to reverse "next=0" and fail.
-        return HttpResponseRedirect(next_url)
-    return render(
-        request,
-        "accounts/welcome.html",
-        {
-            "next_url": next_url,
-            "already_subscribed": newsletter_services.is_subscribed(request.user),
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def my_account(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    profile_form = ProfileForm(instance=user)
-    if request.method == "POST":
-        profile_form = ProfileForm(request.POST, instance=user)
-        if profile_form.is_valid():
-            profile_form.save()
-            messages.success(request, _("Your profile has been updated."))
-            return redirect("accounts:my_account")
-    return render(
-        request,
-        "accounts/my_account.html",
-        {
-            "profile_form": profile_form,
-            "newsletter_form": NewsletterPreferenceForm(
-                initial={"subscribed": newsletter_services.is_subscribed(user)}
-            ),
-            "email_addresses": EmailAddress.objects.filter(user=user).order_by("-primary"),
-            "downloads": _recent_downloads(user),
-        },
-    )
-
-
-def _recent_downloads(user, limit: int = 50):
-    from media_library.models import Download
-
-    return Download.objects.for_user(user)[:limit]
-
-
-@login_required
-@require_POST
-def newsletter_preference(request: HttpRequest) -> HttpResponse:
-    form = NewsletterPreferenceForm(request.POST)
-    if form.is_valid() and form.cleaned_data["subscribed"]:
-        newsletter_services.subscribe(user=request.user, source=Subscription.Source.ACCOUNT)
-        messages.success(request, _("You are subscribed to our newsletter."))
-    else:
-        newsletter_services.unsubscribe(user=request.user, source=Subscription.Source.ACCOUNT)
-        messages.success(request, _("You will no longer receive our newsletter."))
-    return redirect("accounts:my_account")
+from accounts.forms import DeleteAccountForm
 
 
 @login_required

@@ -38,7 +38,7 @@ urlpatterns = [
     # pages for visitors then carry no token at all, so they are served from the page cache
     # as they are, without a new CSRF secret and cookie per visitor (docs/caching.md).
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
-    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("portal.account_urls")),
     path("accounts/", include("allauth.urls")),
     path("videos/", include("media_library.urls")),
     path("speeches/", include("speeches.urls")),

@@ -7,7 +7,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.page_cache import cached_page
+from media_library.models import Video
 from portal import health
+from speeches.models import Speech
 
 HOME_VIDEOS = 6
 HOME_SPEECHES = 5
@@ -16,9 +18,6 @@ HOME_CACHE_SECONDS = 120
 
 @cached_page(timeout=HOME_CACHE_SECONDS)
 def home(request: HttpRequest) -> HttpResponse:
-    from media_library.models import Video
-    from speeches.models import Speech
-
     return render(
         request,
         "home.html",

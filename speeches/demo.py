@@ -12,6 +12,7 @@ from typing import TextIO
 
 from django.utils import timezone
 
+from media_library.models import Video
 from speeches.models import Speech
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
@@ -45,7 +46,5 @@ def load(*, stdout: TextIO) -> None:
     )
     if not speech.related_videos.exists():
         # Only while none is linked, so a second load never undoes an editor's choice.
-        from media_library.models import Video
-
         speech.related_videos.add(*Video.objects.filter(slug=NRC_VIDEO_SLUG))
     stdout.write(f"speeches: {'created' if created else 'kept'} “{speech.title}”\n")

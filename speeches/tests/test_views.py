@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from media_library.models import Video
+from media_library.tests.factories import VideoFactory
 from speeches.models import Speech
 from speeches.tests.factories import SpeechFactory
 
@@ -289,3 +290,15 @@ def test_pages_speak_french_to_a_french_browser(client):
 
     assert "Discours et transcriptions, les plus récents" in listing
     assert "Orateur" in detail
+
+
+def test_a_video_page_lists_only_the_published_speeches_that_link_to_it(client):
+    video = VideoFactory()
+    public = SpeechFactory(title="Public remarks", status=Speech.Status.PUBLISHED)
+    draft = SpeechFactory(title="Draft remarks", status=Speech.Status.DRAFT)
+    public.related_videos.add(video)
+    draft.related_videos.add(video)
+    html = client.get(video.get_absolute_url()).content.decode()
+    assert "Related speeches" in html
+    assert "Public remarks" in html and public.get_absolute_url() in html
+    assert "Draft remarks" not in html
