@@ -1,4 +1,4 @@
-"""Queueing Celery tasks by name.
+"""Queueing Celery tasks by name, and the task that publishes scheduled items.
 
 A service that must queue work names the task instead of importing its app's `tasks` module,
 which imports the services: no cycle between a module and its tasks. Each app's
@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import current_app
+from celery import current_app, shared_task
+from django.apps import apps
+from django.db import DatabaseError
+
+from core import publishing
+from core.publishable import Publishable
 
 
 def enqueue(name: str, *args: Any, countdown: float | None = None) -> None:
@@ -20,3 +25,19 @@ def enqueue(name: str, *args: Any, countdown: float | None = None) -> None:
     (an outbox, a batch) catch it and leave the work to their beat sweep.
     """
     current_app.tasks[name].apply_async(args, countdown=countdown or None)
+
+
+@shared_task(
+    name="core.tasks.publish_due_items",
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def publish_due_items_task() -> dict[str, int]:
+    """Run by Celery beat every minute (CELERY_BEAT_SCHEDULE["publish-due-items"]): every
+    scheduled video, speech or other `Publishable` whose time has come becomes published."""
+    return {
+        model._meta.label: publishing.publish_due(model=model)
+        for model in apps.get_models()
+        if issubclass(model, Publishable)
+    }

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import DatabaseError, OperationalError
+from django.db import OperationalError
 
-from core import publishing
 from media_library import services
-from media_library.models import Rendition, Video
+from media_library.models import Rendition
 
 
 @shared_task(
@@ -23,14 +22,3 @@ def ingest_rendition_task(rendition_id: int) -> str:
     if not Rendition.objects.filter(pk=rendition_id).exists():
         return "gone"  # deleted before the worker got to it
     return services.ingest_rendition(rendition_id=rendition_id).status
-
-
-@shared_task(
-    name="media_library.tasks.publish_due_videos",
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    max_retries=3,
-)
-def publish_due_videos() -> int:
-    """Run by Celery beat every minute (CELERY_BEAT_SCHEDULE["publish-due-videos"])."""
-    return publishing.publish_due(model=Video)

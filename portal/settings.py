@@ -141,17 +141,10 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-email-outbox": {"task": "mailer.tasks.sweep_outbox", "schedule": 60.0},
-    "publish-due-speeches": {
-        "task": "speeches.tasks.publish_due_speeches",
-        "schedule": crontab(),
-    },
+    "publish-due-items": {"task": "core.tasks.publish_due_items", "schedule": crontab()},
     "newsletter-resume-stalled-sends": {
         "task": "newsletter.tasks.resume_stalled_sends",
         "schedule": 60.0,
-    },
-    "publish-due-videos": {
-        "task": "media_library.tasks.publish_due_videos",
-        "schedule": crontab(),
     },
 }
 

@@ -1,24 +1,11 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.core.files import File
-from django.utils import timezone
 
 from media_library import services, tasks
-from media_library.models import Rendition, Video
+from media_library.models import Rendition
 from media_library.tests.factories import VideoFactory
-
-
-@pytest.mark.django_db
-def test_publish_due_videos_task_publishes_scheduled_videos_whose_time_has_come():
-    due = VideoFactory(
-        status=Video.Status.SCHEDULED, published_at=timezone.now() - timedelta(minutes=1)
-    )
-    assert tasks.publish_due_videos.delay().get() == 1
-    due.refresh_from_db()
-    assert due.status == Video.Status.PUBLISHED
 
 
 @pytest.mark.django_db
@@ -28,7 +15,6 @@ def test_ingest_task_ignores_a_rendition_deleted_before_it_ran():
 
 def test_tasks_are_named_for_the_media_queue_route():
     assert tasks.ingest_rendition_task.name == "media_library.tasks.ingest_rendition"
-    assert tasks.publish_due_videos.name == "media_library.tasks.publish_due_videos"
 
 
 @pytest.mark.integration

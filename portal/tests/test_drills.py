@@ -187,8 +187,8 @@ def test_concurrent_outbox_sweeps_on_two_workers_send_every_email_exactly_once(
 def test_concurrent_scheduled_publication_runs_publish_each_speech_once(
     start_celery_worker,
 ):
+    from core.tasks import publish_due_items_task
     from speeches.models import Speech
-    from speeches.tasks import publish_due_speeches_task
     from speeches.tests.factories import SpeechFactory
 
     start_celery_worker()
@@ -196,8 +196,8 @@ def test_concurrent_scheduled_publication_runs_publish_each_speech_once(
     due = timezone.now() - datetime.timedelta(minutes=1)
     SpeechFactory.create_batch(40, status=Speech.Status.SCHEDULED, published_at=due)
 
-    results = [publish_due_speeches_task.delay() for _ in range(4)]
-    published = [r.get(timeout=60) for r in results]
+    results = [publish_due_items_task.delay() for _ in range(4)]
+    published = [r.get(timeout=60)["speeches.Speech"] for r in results]
 
     assert Speech.objects.filter(status=Speech.Status.PUBLISHED).count() == 40
     total = sum(published)

@@ -13,28 +13,11 @@ from django.utils import timezone
 
 from core import content_version, publishing
 from core.publishable import PublicationStatus as Status
-from media_library.models import Video
-from media_library.tests.factories import VideoFactory
-from speeches.models import Speech
-from speeches.tests.factories import SpeechFactory
 
 pytestmark = pytest.mark.django_db
 
 UTC = datetime.UTC
 HOUR = datetime.timedelta(hours=1)
-
-
-@pytest.fixture(params=["video", "speech"])
-def kind(request):
-    """The model and a maker of its items in a given state."""
-    model, factory = {"video": (Video, VideoFactory), "speech": (Speech, SpeechFactory)}[
-        request.param
-    ]
-
-    def make(status: str = Status.DRAFT, published_at=None):
-        return factory(status=status, published_at=published_at)
-
-    return model, make
 
 
 def _state(item) -> tuple[str, datetime.datetime | None]:
