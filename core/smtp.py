@@ -16,10 +16,18 @@ from __future__ import annotations
 
 import enum
 import smtplib
+from datetime import datetime
 
 
 class TemporaryDeliveryError(Exception):
-    """The mail server could not take the message now; it is tried again later."""
+    """The mail server could not take the message now; it is tried again later.
+
+    `retry_at` is when, if the caller's row says so (the outbox row's `next_attempt_at`).
+    """
+
+    def __init__(self, message: str, *, retry_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
 
 
 class Failure(enum.Enum):
