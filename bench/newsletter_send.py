@@ -185,12 +185,12 @@ def create_issue() -> int:
 
 
 def measure_portal(issue_id: int, server: SMTPServerProcess, timeout: float) -> dict:
-    from newsletter import services
+    from newsletter import sending
     from newsletter.models import Issue
 
     server.reset()
     started = time.perf_counter()
-    services.send_issue(issue_id=issue_id)
+    sending.send_issue(issue_id=issue_id)
     deadline = time.monotonic() + timeout
     while not Issue.objects.filter(pk=issue_id, status=Issue.Status.SENT).exists():
         if time.monotonic() > deadline:
@@ -213,7 +213,7 @@ def prepare_raw_messages(issue_id: int) -> tuple[list[tuple[str, bytes]], float]
     """The issue's messages to every active subscriber, rendered as the worker renders them
     (`IssueRenderer.smtp_message`: the very bytes the worker hands to the SMTP server)."""
     from newsletter.models import Issue, Subscription
-    from newsletter.services import IssueRenderer
+    from newsletter.rendering import IssueRenderer
 
     renderer = IssueRenderer(Issue.objects.get(pk=issue_id))
     started = time.perf_counter()

@@ -4,6 +4,10 @@
 in the caller's transaction and asks a worker to deliver it once that transaction commits.
 If the broker is down the row waits; `sweep_outbox` (Celery beat) delivers whatever is due.
 Delivery locks the row, so two workers never send the same message.
+
+The row's `next_attempt_at` is the only retry clock: a temporary failure pushes it back
+(`core.smtp.backoff_seconds`), the task retries itself at that time, and neither the task
+nor the sweep touches a row before it is due.
 """
 
 from __future__ import annotations
@@ -17,18 +21,17 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from core.smtp import Failure, TemporaryDeliveryError, backoff_seconds, classify, describe
+from core.tasks import enqueue
 from mailer import crypto
 from mailer.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
 
+DELIVER_TASK = "mailer.tasks.deliver_email"
 MAX_ATTEMPTS = 12
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
-
-
-class TemporaryDeliveryError(Exception):
-    """The mail server could not take the message now; it stays pending for a later try."""
 
 
 def queue_email(
@@ -55,10 +58,8 @@ def queue_email(
 
 
 def _enqueue_delivery(email_id: int) -> None:
-    from mailer.tasks import deliver_email_task
-
     try:
-        deliver_email_task.delay(email_id)
+        enqueue(DELIVER_TASK, email_id)
     except Exception:
         logger.warning(
             "outbox email %s not queued (broker unavailable); the outbox sweep will send it",
@@ -67,16 +68,10 @@ def _enqueue_delivery(email_id: int) -> None:
         )
 
 
-def _is_permanent(exc: Exception) -> bool:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _ in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return exc.smtp_code >= 500
-    return False
-
-
 def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** (attempts - 1), BACKOFF_MAX_SECONDS))
+    return timedelta(
+        seconds=backoff_seconds(attempts, base=BACKOFF_BASE_SECONDS, maximum=BACKOFF_MAX_SECONDS)
+    )
 
 
 def build_message(email: OutboundEmail) -> EmailMultiAlternatives:
@@ -94,16 +89,20 @@ def build_message(email: OutboundEmail) -> EmailMultiAlternatives:
 
 
 def deliver_email(*, email_id: int) -> OutboundEmail.Status | None:
-    """Send one queued email if it is still pending.
+    """Send one queued email if it is pending and due.
 
-    Returns the row's new status, or None when there was nothing to do (already sent, or
-    another worker holds it). Raises TemporaryDeliveryError when the mail server failed for
-    now: the row stays pending with its next attempt scheduled.
+    Returns the row's new status, or None when there was nothing to do (already sent, not
+    due yet, or another worker holds it). Raises TemporaryDeliveryError when the mail server
+    failed for now: the row stays pending, its next attempt at the error's `retry_at`.
     """
     with transaction.atomic():
         email = (
             OutboundEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, status=OutboundEmail.Status.PENDING)
+            .filter(
+                pk=email_id,
+                status=OutboundEmail.Status.PENDING,
+                next_attempt_at__lte=timezone.now(),
+            )
             .first()
         )
         if email is None:
@@ -113,9 +112,11 @@ def deliver_email(*, email_id: int) -> OutboundEmail.Status | None:
             build_message(email).send()
         except crypto.PayloadUnreadable as exc:
             return _mark_failed(email, str(exc))
-        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            if _is_permanent(exc) or email.attempts >= MAX_ATTEMPTS:
+        except (smtplib.SMTPException, OSError) as exc:
+            # A connection-level failure (server down, refused sender) is temporary here:
+            # it says nothing about this message.
+            error = describe(exc)
+            if classify(exc) is Failure.PERMANENT or email.attempts >= MAX_ATTEMPTS:
                 return _mark_failed(email, error)
             email.last_error = error
             email.next_attempt_at = timezone.now() + _backoff(email.attempts)
@@ -131,7 +132,7 @@ def deliver_email(*, email_id: int) -> OutboundEmail.Status | None:
             )
             logger.info("email %s sent (%s)", email.pk, email.category or "uncategorised")
             return email.status
-    raise TemporaryDeliveryError(email.last_error)
+    raise TemporaryDeliveryError(email.last_error, retry_at=email.next_attempt_at)
 
 
 def _mark_failed(email: OutboundEmail, error: str) -> OutboundEmail.Status:

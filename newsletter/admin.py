@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from newsletter import services
+from newsletter import sending
 from newsletter.models import Delivery, Issue, Subscription
+from newsletter.rendering import IssueRenderer
 
 EDITABLE_FIELDS = ["subject", "intro", "featured_videos", "featured_speeches"]
 
@@ -117,7 +118,7 @@ class IssueAdmin(admin.ModelAdmin):
 
     def preview_view(self, request: HttpRequest, issue_id: int) -> HttpResponse:
         issue = self._issue_or_404(request, issue_id)
-        text, html = services.IssueRenderer(issue).render(user=request.user)
+        text, html = IssueRenderer(issue).render(user=request.user)
         return TemplateResponse(
             request,
             "newsletter/admin/preview.html",
@@ -135,7 +136,7 @@ class IssueAdmin(admin.ModelAdmin):
         issue = self._issue_or_404(request, issue_id)
         if not self.has_change_permission(request, issue):
             raise PermissionDenied
-        services.send_test_issue(issue=issue, to_user=request.user)
+        sending.send_test_issue(issue=issue, to_user=request.user)
         self.message_user(
             request,
             _("A test of this issue is on its way to %(email)s.") % {"email": request.user.email},
@@ -149,8 +150,8 @@ class IssueAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if request.method == "POST":
             try:
-                services.send_issue(issue_id=issue.pk, sent_by=request.user)
-            except services.IssueAlreadySent:
+                sending.send_issue(issue_id=issue.pk, sent_by=request.user)
+            except sending.IssueAlreadySent:
                 self.message_user(
                     request,
                     _("This issue has already been sent; it is sent only once."),

@@ -6,8 +6,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
-from newsletter import services
+from newsletter import subscriptions
 from newsletter.models import Subscription
+from newsletter.unsubscribe import (
+    InvalidUnsubscribeToken,
+    unsubscribe_with_token,
+    user_for_unsubscribe_token,
+)
 
 ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
 
@@ -20,18 +25,18 @@ def _invalid_link(request: HttpRequest, status: int) -> HttpResponse:
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """The footer link: GET asks for confirmation (mail scanners follow links), POST acts."""
     try:
-        user = services.user_for_unsubscribe_token(token)
-    except services.InvalidUnsubscribeToken:
+        user = user_for_unsubscribe_token(token)
+    except InvalidUnsubscribeToken:
         return _invalid_link(request, status=400)
     except User.DoesNotExist:
         return _invalid_link(request, status=404)
     if request.method == "POST":
-        services.unsubscribe(user=user, source=Subscription.Source.UNSUBSCRIBE_LINK)
+        subscriptions.unsubscribe(user=user, source=Subscription.Source.UNSUBSCRIBE_LINK)
         return render(request, "newsletter/unsubscribe_done.html", {"email": user.email})
     return render(
         request,
         "newsletter/unsubscribe_confirm.html",
-        {"email": user.email, "subscribed": services.is_subscribed(user)},
+        {"email": user.email, "subscribed": subscriptions.is_subscribed(user)},
     )
 
 
@@ -44,8 +49,8 @@ def one_click_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             f"Expected a POST body of {ONE_CLICK_BODY}.", content_type="text/plain"
         )
     try:
-        services.unsubscribe_with_token(token=token, source=Subscription.Source.ONE_CLICK)
-    except services.InvalidUnsubscribeToken:
+        unsubscribe_with_token(token=token, source=Subscription.Source.ONE_CLICK)
+    except InvalidUnsubscribeToken:
         return HttpResponseBadRequest("Invalid unsubscribe link.", content_type="text/plain")
     except User.DoesNotExist:
         return HttpResponse("Unknown subscriber.", status=404, content_type="text/plain")

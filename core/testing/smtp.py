@@ -40,6 +40,14 @@ class _Handler:
     lock: threading.Lock = field(default_factory=threading.Lock)
     temporary_failures_left: int = 0
     rejected_recipients: set[str] = field(default_factory=set)
+    refuse_sender: bool = False
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.refuse_sender:
+            return "553 5.7.1 Sender address rejected"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.rejected_recipients:
@@ -85,6 +93,7 @@ class SMTPTestServer:
             self.handler.messages.clear()
             self.handler.temporary_failures_left = 0
             self.handler.rejected_recipients.clear()
+            self.handler.refuse_sender = False
         self.start()
 
     def fail_temporarily(self, times: int) -> None:
@@ -94,6 +103,10 @@ class SMTPTestServer:
     def reject_recipient(self, address: str) -> None:
         """Answer 550 for this address, as for a mailbox that does not exist."""
         self.handler.rejected_recipients.add(address.lower())
+
+    def refuse_sender(self) -> None:
+        """Answer 553 to MAIL FROM, as a server that does not let us send from our address."""
+        self.handler.refuse_sender = True
 
     @property
     def messages(self) -> list[ReceivedMessage]:

@@ -146,6 +146,8 @@ def test_a_temporary_smtp_refusal_is_retried_and_a_permanent_one_fails_the_email
     later = make("later@example.org")
     with pytest.raises(services.TemporaryDeliveryError):
         services.deliver_email(email_id=later.pk)
+    assert services.deliver_email(email_id=later.pk) is None  # not due yet
+    OutboundEmail.objects.filter(pk=later.pk).update(next_attempt_at=timezone.now())
     assert services.deliver_email(email_id=later.pk) == OutboundEmail.Status.SENT
 
     smtp.reject_recipient("gone@example.org")
@@ -155,3 +157,39 @@ def test_a_temporary_smtp_refusal_is_retried_and_a_permanent_one_fails_the_email
     assert "550" in gone.last_error
     assert len(smtp.messages_to("later@example.org")) == 1
     assert smtp.messages_to("gone@example.org") == []
+
+
+def test_an_email_is_not_tried_again_before_its_next_attempt_is_due(mailoutbox):
+    email = OutboundEmail.objects.create(
+        to=["a@example.org"],
+        subject="s",
+        from_email="f@example.org",
+        encrypted_payload=crypto.seal({"text": "t", "html": None, "headers": {}}),
+        attempts=1,
+        next_attempt_at=timezone.now() + timezone.timedelta(seconds=30),
+    )
+
+    assert services.deliver_email(email_id=email.pk) is None  # an early task does nothing
+
+    OutboundEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now())
+    assert services.deliver_email(email_id=email.pk) == OutboundEmail.Status.SENT
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.integration
+def test_a_refused_sender_leaves_the_email_pending_for_a_later_try(smtp):
+    email = OutboundEmail.objects.create(
+        to=["reader@example.org"],
+        subject="s",
+        from_email="f@example.org",
+        encrypted_payload=crypto.seal({"text": "t", "html": None, "headers": {}}),
+    )
+    smtp.refuse_sender()
+
+    with pytest.raises(services.TemporaryDeliveryError) as raised:
+        services.deliver_email(email_id=email.pk)
+
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (OutboundEmail.Status.PENDING, 1)
+    assert "553" in email.last_error
+    assert raised.value.retry_at == email.next_attempt_at

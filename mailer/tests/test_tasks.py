@@ -47,3 +47,32 @@ def test_the_outbox_sweep_runs_on_the_worker(celery_worker, smtp, settings):
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.SENT
     assert len(smtp.messages_to("sweep@example.org")) == 1
+
+
+def test_a_temporary_failure_is_retried_when_the_row_says_not_on_celerys_clock(
+    celery_worker, smtp, wait
+):
+    from datetime import datetime, timedelta
+
+    from portal.celery import app
+
+    smtp.fail_temporarily(1)
+    email = make_email("later@example.org", "second time lucky")
+
+    result = deliver_email_task.delay(email.pk)
+
+    wait(lambda: result.state == "RETRY", timeout=30, message="the task did not retry")
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (OutboundEmail.Status.PENDING, 1)
+    assert "451" in email.last_error
+    # The backoff after a first failure: 30 s, on the row.
+    assert timedelta(seconds=25) < email.next_attempt_at - email.created_at < timedelta(seconds=35)
+    scheduled = app.control.inspect(destination=[celery_worker._hostname()]).scheduled()
+    (retry,) = [
+        entry
+        for entries in scheduled.values()
+        for entry in entries
+        if entry["request"]["id"] == result.id
+    ]
+    eta = datetime.fromisoformat(retry["eta"])
+    assert abs((eta - email.next_attempt_at).total_seconds()) < 1

@@ -33,13 +33,13 @@ def _attach(video, path, **kwargs) -> Rendition:
 
 def test_attached_file_is_ingested_only_after_the_commit(clip, django_capture_on_commit_callbacks):
     video = VideoFactory(thumbnail="", duration_seconds=None)
-    with mock.patch("media_library.tasks.ingest_rendition_task.apply_async") as queued:
+    with mock.patch("media_library.tasks.ingest_rendition_task.delay") as delay:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             rendition = _attach(video, clip)
-        queued.assert_not_called()
+        delay.assert_not_called()
         for callback in callbacks:
             callback()
-        queued.assert_called_once_with((rendition.pk,), countdown=None)
+        delay.assert_called_once_with(rendition.pk)
     assert rendition.status == Rendition.Status.PENDING
 
 

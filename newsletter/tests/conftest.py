@@ -66,3 +66,17 @@ def wait_until_sent(wait):
 
 def received_per_address(smtp_server) -> Counter[str]:
     return Counter(address for message in smtp_server.messages for address in message.rcpt_tos)
+
+
+def unsubscribe_urls(user) -> dict[str, str]:
+    from django.urls import reverse
+
+    from newsletter import conf
+    from newsletter.unsubscribe import unsubscribe_token
+
+    token = unsubscribe_token(user=user)
+    return {
+        "page": conf.site_url() + reverse("newsletter:unsubscribe", kwargs={"token": token}),
+        "one_click": conf.site_url() + reverse("newsletter:one_click", kwargs={"token": token}),
+        "mailto": f"mailto:{conf.unsubscribe_mailto()}?subject=unsubscribe%20{token}",
+    }

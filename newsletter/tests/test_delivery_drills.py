@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from newsletter import services
+from newsletter import sending
 from newsletter.models import Delivery, Issue
 from newsletter.tasks import resume_stalled_sends_task
 from newsletter.tests.conftest import received_per_address
@@ -69,7 +69,7 @@ def test_a_worker_killed_mid_send_is_resumed_by_another_and_nobody_gets_two(
     smtp_gate.close_after(total // 3)
     issue = IssueFactory()
 
-    services.send_issue(issue_id=issue.pk)
+    sending.send_issue(issue_id=issue.pk)
     wait(lambda: smtp_gate.held >= 1, timeout=30, message="the send never reached the gate")
     time.sleep(0.3)  # let the second process reach the gate too
     first.kill()
@@ -127,7 +127,7 @@ def test_a_worker_killed_at_a_random_moment_loses_nobody(
     )
     issue = IssueFactory()
 
-    services.send_issue(issue_id=issue.pk)
+    sending.send_issue(issue_id=issue.pk)
     wait(lambda: len(smtp.messages) >= total // 3, timeout=30, message="the send never started")
     first.kill()
     at_kill = issue.progress()["sent"]
@@ -158,7 +158,7 @@ def test_a_server_answering_4xx_then_recovering_gets_everything(
     smtp.fail_temporarily(failures)
     issue = IssueFactory()
 
-    services.send_issue(issue_id=issue.pk)
+    sending.send_issue(issue_id=issue.pk)
     issue = wait_until_sent(issue.pk)
 
     received = received_per_address(smtp)
@@ -182,7 +182,7 @@ def test_a_5xx_for_one_address_fails_that_row_and_the_rest_are_delivered(
     smtp.reject_recipient(refused)
     issue = IssueFactory()
 
-    services.send_issue(issue_id=issue.pk)
+    sending.send_issue(issue_id=issue.pk)
     issue = wait_until_sent(issue.pk)
 
     received = received_per_address(smtp)
@@ -202,7 +202,7 @@ def test_a_mail_server_that_is_down_delays_the_issue_and_loses_nothing(
     smtp.stop()
     issue = IssueFactory()
 
-    services.send_issue(issue_id=issue.pk)
+    sending.send_issue(issue_id=issue.pk)
     time.sleep(2)
     assert issue.progress()["pending"] == total
     smtp.start()

@@ -7,8 +7,9 @@ import email.policy
 
 import pytest
 
-from newsletter import services
+from newsletter import rendering
 from newsletter.mime import MessageTemplate
+from newsletter.tests.conftest import unsubscribe_urls
 from newsletter.tests.factories import IssueFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +101,7 @@ def our_message(renderer, *, first_name: str, to: str, user_id: int = 7):
 def test_a_copy_from_the_template_is_the_message_django_builds(
     site_url, template_fills, intro, first_name, to
 ):
-    renderer = services.IssueRenderer(IssueFactory(intro=intro))
+    renderer = rendering.IssueRenderer(IssueFactory(intro=intro))
 
     recipients, data = our_message(renderer, first_name=first_name, to=to)
 
@@ -122,7 +123,7 @@ def test_a_copy_from_the_template_is_the_message_django_builds(
 def test_values_the_template_cannot_take_are_built_by_the_email_package(
     site_url, template_fills, first_name, to, envelope
 ):
-    renderer = services.IssueRenderer(IssueFactory())
+    renderer = rendering.IssueRenderer(IssueFactory())
 
     recipients, data = our_message(renderer, first_name=first_name, to=to)
 
@@ -132,7 +133,7 @@ def test_values_the_template_cannot_take_are_built_by_the_email_package(
 
 
 def test_each_copy_has_its_own_links_date_and_message_id(site_url):
-    renderer = services.IssueRenderer(IssueFactory())
+    renderer = rendering.IssueRenderer(IssueFactory())
     ada, bo = UserFactory(first_name="Ada"), UserFactory(first_name="Bo")
 
     _, first = renderer.smtp_message(
@@ -147,7 +148,7 @@ def test_each_copy_has_its_own_links_date_and_message_id(site_url):
         (bo, second, "<m2@portal.example>"),
     ):
         message = parsed(data)
-        urls = services.unsubscribe_urls(user=user)
+        urls = unsubscribe_urls(user=user)
         assert message["To"] == user.email and message["Message-ID"] == message_id
         assert message["List-Unsubscribe"].strip() == f"<{urls['one_click']}>, <{urls['mailto']}>"
         text = message.get_body(preferencelist=("plain",)).get_content()
@@ -157,14 +158,14 @@ def test_each_copy_has_its_own_links_date_and_message_id(site_url):
 
 
 def test_the_renderer_signs_the_same_links_as_unsubscribe_urls(site_url):
-    renderer = services.IssueRenderer(IssueFactory())
+    renderer = rendering.IssueRenderer(IssueFactory())
     user = UserFactory()
 
-    assert renderer.urls(user.pk) == services.unsubscribe_urls(user=user)
+    assert renderer.urls(user.pk) == unsubscribe_urls(user=user)
 
 
 def test_a_template_whose_markers_do_not_survive_is_not_used(site_url):
-    renderer = services.IssueRenderer(IssueFactory(intro="x" * 1200))  # a line over 998 bytes
+    renderer = rendering.IssueRenderer(IssueFactory(intro="x" * 1200))  # a line over 998 bytes
 
     # Django encodes such a part as quoted-printable: no template, every copy built as usual.
     assert renderer._mime_template(named=True, ascii_name=True) is None
@@ -175,9 +176,9 @@ def test_a_template_whose_markers_do_not_survive_is_not_used(site_url):
 def test_batches_of_an_issue_share_a_renderer_until_what_it_shows_changes(site_url):
     issue = IssueFactory()
 
-    first = services._renderer_for(issue)
-    assert services._renderer_for(issue) is first
+    first = rendering.renderer_for(issue)
+    assert rendering.renderer_for(issue) is first
 
     issue.intro = "Changed."
     issue.save()
-    assert services._renderer_for(issue) is not first
+    assert rendering.renderer_for(issue) is not first

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.testing.services import service_unavailable
-from newsletter import services
+from newsletter import claims, sending, subscriptions
 from newsletter.models import Delivery, Issue, Subscription
 from newsletter.tests.conftest import received_per_address
 from newsletter.tests.factories import DeliveryFactory, IssueFactory
@@ -33,13 +33,13 @@ def pg(transactional_db):
 def round_trips(monkeypatch):
     """Counts the queries `_PipelinedClaims` sends, and proves that it is the one used."""
     calls = []
-    execute = services._PipelinedClaims._execute
+    execute = claims.PipelinedClaims._execute
 
     def counting(self, sql, params):
         calls.append(sql)
         return execute(self, sql, params)
 
-    monkeypatch.setattr(services._PipelinedClaims, "_execute", counting)
+    monkeypatch.setattr(claims.PipelinedClaims, "_execute", counting)
     return calls
 
 
@@ -63,7 +63,7 @@ def test_each_message_costs_one_round_trip_and_every_row_is_sent_once(
 ):
     issue, rows = sending_issue(6)
 
-    result = services.send_batch(issue_id=issue.pk, batch_size=50)
+    result = sending.send_batch(issue_id=issue.pk, batch_size=50)
 
     assert result.sent == 6 and result.follow_up == "finished"
     assert received_per_address(smtp) == {row.email: 1 for row in rows}
@@ -89,7 +89,7 @@ def test_a_5xx_fails_that_row_and_a_4xx_waits_while_the_rest_go(pg, smtp, round_
     smtp.reject_recipient(rows[1].email)
     smtp.fail_temporarily(1)  # the first message that reaches DATA: rows[0]
 
-    result = services.send_batch(issue_id=issue.pk, batch_size=50)
+    result = sending.send_batch(issue_id=issue.pk, batch_size=50)
 
     assert (result.sent, result.failed, result.retry_later) == (3, 1, 1)
     assert round_trips
@@ -104,9 +104,9 @@ def test_a_5xx_fails_that_row_and_a_4xx_waits_while_the_rest_go(pg, smtp, round_
 
 def test_someone_who_unsubscribed_is_skipped(pg, smtp, round_trips):
     issue, rows = sending_issue(3)
-    services.unsubscribe(user=rows[1].subscription.user, source=Subscription.Source.ONE_CLICK)
+    subscriptions.unsubscribe(user=rows[1].subscription.user, source=Subscription.Source.ONE_CLICK)
 
-    result = services.send_batch(issue_id=issue.pk)
+    result = sending.send_batch(issue_id=issue.pk)
 
     assert (result.sent, result.skipped) == (2, 1)
     assert Delivery.objects.get(pk=rows[1].pk).status == "skipped"
@@ -117,7 +117,7 @@ def test_a_full_batch_stops_at_its_size_and_its_successor_sends_the_rest(pg, smt
     issue, rows = sending_issue(5)
 
     # Unit tests run tasks in process: the follow-up batches run at once.
-    result = services.send_batch(issue_id=issue.pk, batch_size=2)
+    result = sending.send_batch(issue_id=issue.pk, batch_size=2)
 
     assert result.sent == 2 and result.follow_up == "next batch"
     assert received_per_address(smtp) == {row.email: 1 for row in rows}
@@ -132,12 +132,12 @@ def test_a_pause_between_messages_is_taken_with_no_row_claimed(pg, smtp, setting
 
     during_pauses = []
     monkeypatch.setattr(
-        services.time,
+        sending.time,
         "sleep",
         lambda seconds: during_pauses.append(connection.connection.info.transaction_status),
     )
 
-    result = services.send_batch(issue_id=issue.pk)
+    result = sending.send_batch(issue_id=issue.pk)
 
     assert result.sent == 3
     assert during_pauses == [TransactionStatus.IDLE] * 3
@@ -156,8 +156,8 @@ def test_a_server_closing_mid_batch_leaves_the_row_in_flight_pending(pg, smtp, r
 
     handler.handle_DATA = closing_after_two
     try:
-        with pytest.raises(services.TemporaryDeliveryError):
-            services.send_batch(issue_id=issue.pk)
+        with pytest.raises(sending.TemporaryDeliveryError):
+            sending.send_batch(issue_id=issue.pk)
     finally:
         del handler.handle_DATA
 
@@ -167,7 +167,7 @@ def test_a_server_closing_mid_batch_leaves_the_row_in_flight_pending(pg, smtp, r
     assert set(pending.values_list("attempts", "last_error")) == {(0, "")}
     assert_connection_clean()
 
-    services.send_batch(issue_id=issue.pk)  # the server is back: the task's retry
+    sending.send_batch(issue_id=issue.pk)  # the server is back: the task's retry
 
     assert received_per_address(smtp) == {row.email: 1 for row in rows}
 
@@ -179,20 +179,20 @@ def test_a_row_given_back_behind_the_claims_is_still_sent_by_the_batch(pg, smtp)
     sent = {"status": "sent", "sent_at": timezone.now(), "last_error": "", "attempts": 1}
     sent["last_attempt_at"] = sent["sent_at"]
 
-    with services._claims(issue.pk, only_smtp=True) as claims:
-        assert isinstance(claims, services._PipelinedClaims)
-        first = claims.next()
-        second = claims.record(first, sent, claim_next=True)
-        third = claims.record(second, sent, claim_next=True)
+    with claims.claims(issue.pk, only_smtp=True) as claimer:
+        assert isinstance(claimer, claims.PipelinedClaims)
+        first = claimer.next()
+        second = claimer.record(first, sent, claim_next=True)
+        third = claimer.record(second, sent, claim_next=True)
         # The first row becomes pending again (committed with the third row's outcome).
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE newsletter_delivery SET status = 'pending' WHERE id = %s", [first.id]
             )
-        again = claims.record(third, sent, claim_next=True)
+        again = claimer.record(third, sent, claim_next=True)
         assert [first.id, second.id, third.id] == [row.pk for row in rows]
         assert again is not None and again.id == first.id
-        assert claims.record(again, sent, claim_next=True) is None
+        assert claimer.record(again, sent, claim_next=True) is None
     assert_connection_clean()
 
 
@@ -204,7 +204,7 @@ def test_send_issue_writes_one_delivery_per_active_subscriber(pg, smtp, make_sub
     SubscriptionFactory(user__is_active=False)
     issue = IssueFactory()
 
-    services.send_issue(issue_id=issue.pk)
+    sending.send_issue(issue_id=issue.pk)
 
     issue.refresh_from_db()
     deliveries = Delivery.objects.filter(issue=issue).order_by("pk")

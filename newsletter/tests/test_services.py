@@ -7,9 +7,10 @@ from django.core import mail
 from django.utils import timezone
 
 from mailer.models import OutboundEmail
-from newsletter import services
+from newsletter import rendering, sending, subscriptions, unsubscribe
 from newsletter.models import Delivery, Issue, Subscription
 from newsletter.tests.backends import outbox_to
+from newsletter.tests.conftest import unsubscribe_urls
 from newsletter.tests.factories import (
     DeliveryFactory,
     EditorFactory,
@@ -27,25 +28,25 @@ pytestmark = pytest.mark.django_db
 def test_subscribe_and_unsubscribe_record_time_and_source():
     user = UserFactory()
 
-    subscription = services.subscribe(user=user, source=Subscription.Source.SIGNUP)
+    subscription = subscriptions.subscribe(user=user, source=Subscription.Source.SIGNUP)
     assert subscription.is_active and subscription.consent_source == "signup"
     assert subscription.consent_at is not None
 
-    services.unsubscribe(user=user, source=Subscription.Source.ONE_CLICK)
+    subscriptions.unsubscribe(user=user, source=Subscription.Source.ONE_CLICK)
     subscription.refresh_from_db()
     assert not subscription.is_active
     assert subscription.unsubscribe_source == "one_click"
     assert subscription.unsubscribed_at is not None
-    assert not services.is_subscribed(user)
+    assert not subscriptions.is_subscribed(user)
 
 
 def test_unsubscribe_token_names_its_subscriber():
     user = UserFactory()
 
-    token = services.unsubscribe_token(user=user)
+    token = unsubscribe.unsubscribe_token(user=user)
 
-    assert services.user_for_unsubscribe_token(token) == user
-    assert token != services.unsubscribe_token(user=UserFactory())
+    assert unsubscribe.user_for_unsubscribe_token(token) == user
+    assert token != unsubscribe.unsubscribe_token(user=UserFactory())
 
 
 @pytest.mark.parametrize(
@@ -59,10 +60,10 @@ def test_unsubscribe_token_names_its_subscriber():
     ids=["altered-signature", "swapped-payload", "garbage", "empty"],
 )
 def test_forged_or_altered_tokens_are_refused(forge):
-    token = services.unsubscribe_token(user=UserFactory())
+    token = unsubscribe.unsubscribe_token(user=UserFactory())
 
-    with pytest.raises(services.InvalidUnsubscribeToken):
-        services.user_for_unsubscribe_token(forge(token))
+    with pytest.raises(unsubscribe.InvalidUnsubscribeToken):
+        unsubscribe.user_for_unsubscribe_token(forge(token))
 
 
 # --- The email --------------------------------------------------------------------------------
@@ -71,11 +72,11 @@ def test_forged_or_altered_tokens_are_refused(forge):
 def test_each_email_is_personal_with_both_parts_and_rfc8058_headers(site_url):
     user = UserFactory(first_name="Ada")
     issue = IssueFactory(subject="Summit week", intro="First paragraph.\n\nSecond paragraph.")
-    renderer = services.IssueRenderer(issue)
+    renderer = rendering.IssueRenderer(issue)
 
     message = renderer.message(user=user, to=user.email, message_id="<x@portal.example>")
 
-    token = services.unsubscribe_token(user=user)
+    token = unsubscribe.unsubscribe_token(user=user)
     html = message.alternatives[0][0]
     assert message.subject == "Summit week"
     assert "Dear Ada," in message.body and "Dear Ada," in html
@@ -91,7 +92,7 @@ def test_each_email_is_personal_with_both_parts_and_rfc8058_headers(site_url):
 
 
 def test_each_copy_is_personal_and_a_name_is_escaped_in_html():
-    renderer = services.IssueRenderer(IssueFactory())
+    renderer = rendering.IssueRenderer(IssueFactory())
     odd, plain = UserFactory(first_name="<Ada & Co>"), UserFactory(first_name="Bo")
 
     odd_text, odd_html = renderer.render(user=odd)
@@ -100,14 +101,14 @@ def test_each_copy_is_personal_and_a_name_is_escaped_in_html():
     assert "Dear <Ada & Co>," in odd_text
     assert "Dear &lt;Ada &amp; Co&gt;," in odd_html and "<Ada" not in odd_html
     assert "Dear Bo," in plain_text
-    assert services.unsubscribe_urls(user=plain)["page"] in plain_text
-    assert services.unsubscribe_urls(user=odd)["page"] not in plain_text
+    assert unsubscribe_urls(user=plain)["page"] in plain_text
+    assert unsubscribe_urls(user=odd)["page"] not in plain_text
 
 
 def test_a_subscriber_without_a_first_name_is_greeted_politely():
     user = UserFactory(first_name="")
 
-    text, html = services.IssueRenderer(IssueFactory()).render(user=user)
+    text, html = rendering.IssueRenderer(IssueFactory()).render(user=user)
 
     assert text.startswith("Hello,")
     assert "Hello," in html
@@ -119,7 +120,7 @@ def test_a_test_send_goes_to_the_editor_only_through_the_outbox(run_on_commit, s
     issue = IssueFactory(subject="Draft news")
 
     with run_on_commit():
-        services.send_test_issue(issue=issue, to_user=editor)
+        sending.send_test_issue(issue=issue, to_user=editor)
 
     assert [m.to for m in mail.outbox] == [[editor.email]]
     sent = mail.outbox[0]
@@ -141,7 +142,7 @@ def test_an_issue_goes_once_to_every_active_subscriber(run_on_commit, flaky_mail
     issue = IssueFactory()
 
     with run_on_commit():
-        services.send_issue(issue_id=issue.pk)
+        sending.send_issue(issue_id=issue.pk)
 
     issue.refresh_from_db()
     assert issue.status == Issue.Status.SENT
@@ -155,10 +156,10 @@ def test_an_issue_is_sent_only_once(run_on_commit, flaky_mail):
     SubscriptionFactory.create_batch(2)
     issue = IssueFactory()
     with run_on_commit():
-        services.send_issue(issue_id=issue.pk)
+        sending.send_issue(issue_id=issue.pk)
 
-    with pytest.raises(services.IssueAlreadySent):
-        services.send_issue(issue_id=issue.pk)
+    with pytest.raises(sending.IssueAlreadySent):
+        sending.send_issue(issue_id=issue.pk)
 
     assert len(mail.outbox) == 2
     assert issue.deliveries.count() == 2
@@ -168,7 +169,7 @@ def test_an_issue_without_subscribers_is_done_at_once(run_on_commit):
     issue = IssueFactory()
 
     with run_on_commit():
-        services.send_issue(issue_id=issue.pk)
+        sending.send_issue(issue_id=issue.pk)
 
     issue.refresh_from_db()
     assert issue.status == Issue.Status.SENT
@@ -180,8 +181,8 @@ def test_a_batch_uses_one_connection_and_never_resends_a_sent_row(flaky_mail):
     DeliveryFactory.create_batch(3, issue=issue)
     already_sent = DeliveryFactory(issue=issue, status=Delivery.Status.SENT)
 
-    result = services.send_batch(issue_id=issue.pk, batch_size=10)
-    again = services.send_batch(issue_id=issue.pk, batch_size=10)
+    result = sending.send_batch(issue_id=issue.pk, batch_size=10)
+    again = sending.send_batch(issue_id=issue.pk, batch_size=10)
 
     assert (result.sent, again.sent) == (3, 0)
     assert flaky_mail.opened == 1  # one connection for the batch; the second had nothing to do
@@ -196,7 +197,7 @@ def test_a_full_batch_stops_at_its_size():
     DeliveryFactory.create_batch(5, issue=issue)
 
     # In eager mode the follow-up batch runs at once and sends the rest.
-    result = services.send_batch(issue_id=issue.pk, batch_size=2)
+    result = sending.send_batch(issue_id=issue.pk, batch_size=2)
 
     assert result.sent == 2 and result.follow_up == "next batch"
     assert issue.deliveries.filter(status="sent").count() == 5
@@ -207,7 +208,7 @@ def test_a_permanent_refusal_fails_that_row_and_the_rest_continue(flaky_mail):
     rows = DeliveryFactory.create_batch(4, issue=issue)
     flaky_mail.rejected = {rows[1].email}
 
-    result = services.send_batch(issue_id=issue.pk, batch_size=10)
+    result = sending.send_batch(issue_id=issue.pk, batch_size=10)
 
     assert (result.sent, result.failed) == (3, 1)
     refused = Delivery.objects.get(pk=rows[1].pk)
@@ -224,7 +225,7 @@ def test_a_temporary_refusal_is_retried_later_with_backoff(flaky_mail, settings)
     rows = DeliveryFactory.create_batch(3, issue=issue)
     flaky_mail.temporary_failures_left = 1
 
-    result = services.send_batch(issue_id=issue.pk, batch_size=10)
+    result = sending.send_batch(issue_id=issue.pk, batch_size=10)
 
     assert (result.sent, result.retry_later) == (2, 1)
     waiting = Delivery.objects.get(pk=rows[0].pk)
@@ -235,7 +236,7 @@ def test_a_temporary_refusal_is_retried_later_with_backoff(flaky_mail, settings)
     assert issue.status == Issue.Status.SENDING
 
     Delivery.objects.filter(pk=waiting.pk).update(next_attempt_at=timezone.now())
-    services.send_batch(issue_id=issue.pk)
+    sending.send_batch(issue_id=issue.pk)
 
     waiting.refresh_from_db()
     assert waiting.status == Delivery.Status.SENT and waiting.attempts == 2
@@ -249,7 +250,7 @@ def test_temporary_failures_give_up_after_the_last_attempt(flaky_mail, settings)
     delivery = DeliveryFactory(attempts=1, issue__send_started_at=timezone.now())
     flaky_mail.temporary_failures_left = 1
 
-    services.send_batch(issue_id=delivery.issue_id)
+    sending.send_batch(issue_id=delivery.issue_id)
 
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.FAILED
@@ -259,8 +260,8 @@ def test_a_server_that_refuses_connections_leaves_every_row_untouched(flaky_mail
     delivery = DeliveryFactory(issue__send_started_at=timezone.now())
     flaky_mail.refuse_connections = True
 
-    with pytest.raises(services.TemporaryDeliveryError):
-        services.send_batch(issue_id=delivery.issue_id)
+    with pytest.raises(sending.TemporaryDeliveryError):
+        sending.send_batch(issue_id=delivery.issue_id)
 
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (Delivery.Status.PENDING, 0)
@@ -271,17 +272,17 @@ def test_a_refused_sender_fails_no_subscriber_and_the_batch_is_retried(flaky_mai
     DeliveryFactory.create_batch(3, issue=issue)
     flaky_mail.refuse_sender = True
 
-    with pytest.raises(services.TemporaryDeliveryError):
-        services.send_batch(issue_id=issue.pk)
+    with pytest.raises(sending.TemporaryDeliveryError):
+        sending.send_batch(issue_id=issue.pk)
 
     assert set(Delivery.objects.values_list("status", "attempts")) == {("pending", 0)}
 
 
 def test_someone_who_unsubscribes_during_a_send_is_skipped(flaky_mail):
     delivery = DeliveryFactory(issue__send_started_at=timezone.now())
-    services.unsubscribe(user=delivery.subscription.user, source=Subscription.Source.ONE_CLICK)
+    subscriptions.unsubscribe(user=delivery.subscription.user, source=Subscription.Source.ONE_CLICK)
 
-    result = services.send_batch(issue_id=delivery.issue_id)
+    result = sending.send_batch(issue_id=delivery.issue_id)
 
     assert result.skipped == 1
     assert mail.outbox == []
@@ -293,7 +294,7 @@ def test_retry_delay_grows_and_is_capped(settings):
     settings.NEWSLETTER_RETRY_BASE_SECONDS = 10
     settings.NEWSLETTER_RETRY_MAX_SECONDS = 50
 
-    assert [services.retry_delay(n) for n in range(1, 5)] == [10, 20, 40, 50]
+    assert [sending.retry_delay(n) for n in range(1, 5)] == [10, 20, 40, 50]
 
 
 # --- Resuming ---------------------------------------------------------------------------------
@@ -308,7 +309,7 @@ def test_a_stalled_send_is_resumed_and_a_moving_one_left_alone(flaky_mail):
     DeliveryFactory(issue=moving, next_attempt_at=long_ago)
     DeliveryFactory(issue=moving, status=Delivery.Status.SENT, last_attempt_at=timezone.now())
 
-    resumed = services.resume_stalled_sends(stalled_after_seconds=60)
+    resumed = sending.resume_stalled_sends(stalled_after_seconds=60)
 
     assert resumed == [stalled.pk]
     stalled.refresh_from_db()
@@ -322,7 +323,7 @@ def test_resume_closes_an_issue_with_nothing_left_pending():
     )
     DeliveryFactory(issue=issue, status=Delivery.Status.SENT)
 
-    assert services.resume_stalled_sends(stalled_after_seconds=60) == []
+    assert sending.resume_stalled_sends(stalled_after_seconds=60) == []
 
     issue.refresh_from_db()
     assert issue.status == Issue.Status.SENT
@@ -350,7 +351,7 @@ def test_published_featured_videos_and_speeches_are_cards_with_links(site_url):
     issue.featured_videos.set([published_video, draft_video])
     issue.featured_speeches.set([speech, draft_speech])
 
-    text, html = services.IssueRenderer(issue).render(user=UserFactory())
+    text, html = rendering.IssueRenderer(issue).render(user=UserFactory())
 
     video_url = f"{site_url}{published_video.get_absolute_url()}"
     speech_url = f"{site_url}{speech.get_absolute_url()}"

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from newsletter import services
+from newsletter import sending
 from newsletter.models import Delivery, Issue
 from newsletter.tasks import resume_stalled_sends_task
-from newsletter.tests.conftest import received_per_address
+from newsletter.tests.conftest import received_per_address, unsubscribe_urls
 from newsletter.tests.factories import DeliveryFactory, IssueFactory
 
 pytestmark = pytest.mark.integration
@@ -24,7 +24,7 @@ def test_an_issue_reaches_every_subscriber_exactly_once_with_rfc8058_headers(
     subscriptions = make_subscribers(SUBSCRIBERS)
     issue = IssueFactory(subject="Weekly selection")
 
-    services.send_issue(issue_id=issue.pk)
+    sending.send_issue(issue_id=issue.pk)
     issue = wait_until_sent(issue.pk)
 
     received = received_per_address(smtp)
@@ -35,7 +35,7 @@ def test_an_issue_reaches_every_subscriber_exactly_once_with_rfc8058_headers(
     for subscription in subscriptions:
         user = subscription.user
         message = by_address[user.email].message
-        urls = services.unsubscribe_urls(user=user)
+        urls = unsubscribe_urls(user=user)
         assert message["Subject"] == "Weekly selection"
         # Long URLs fold the header onto the next line; unfolded it is exactly this.
         assert message["List-Unsubscribe"].strip() == f"<{urls['one_click']}>, <{urls['mailto']}>"

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from newsletter import services
+from newsletter import subscriptions, unsubscribe
 from newsletter.models import Subscription
 from newsletter.tests.factories import SubscriptionFactory, UserFactory
 
@@ -20,7 +20,7 @@ def subscription():
 
 @pytest.fixture
 def token(subscription) -> str:
-    return services.unsubscribe_token(user=subscription.user)
+    return unsubscribe.unsubscribe_token(user=subscription.user)
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_my_account_toggle_subscribes_and_unsubscribes(client):
     url = reverse("accounts:newsletter_preference")
 
     client.post(url, {"subscribed": "on"})
-    assert services.is_subscribed(user)
+    assert subscriptions.is_subscribed(user)
 
     client.post(url, {})
     subscription = Subscription.objects.get(user=user)
@@ -116,7 +116,7 @@ def test_an_altered_link_gets_a_clear_page_and_changes_nothing(client, subscript
 
 def test_a_link_for_a_deleted_account_is_not_found(client):
     user = UserFactory()
-    token = services.unsubscribe_token(user=user)
+    token = unsubscribe.unsubscribe_token(user=user)
     user.delete()
 
     response = client.get(reverse("newsletter:unsubscribe", kwargs={"token": token}))
@@ -158,7 +158,9 @@ def test_one_click_needs_the_exact_rfc8058_body(strict_client, subscription, tok
 
 def test_one_click_with_a_forged_token_changes_nothing(strict_client, subscription, token):
     other = SubscriptionFactory()
-    forged = services.unsubscribe_token(user=other.user).split(":")[0] + ":" + token.split(":")[1]
+    forged = (
+        unsubscribe.unsubscribe_token(user=other.user).split(":")[0] + ":" + token.split(":")[1]
+    )
 
     response = one_click(strict_client, forged)
 
