@@ -95,7 +95,7 @@ def walk_every_page(page, catalogue, mailoutbox, visit) -> None:
     page.goto(reverse("accounts:delete_account"))
     visit("delete-account")
     from accounts.models import User
-    from newsletter.services import unsubscribe_token
+    from newsletter.unsubscribe import unsubscribe_token
 
     user = User.objects.get(email="ada@ebn.example")
     page.goto(reverse("newsletter:unsubscribe", args=[unsubscribe_token(user=user)]))

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.test_abuse import SUBMISSIONS, random_submission
-from newsletter.services import unsubscribe_token
+from newsletter.unsubscribe import unsubscribe_token
 
 pytestmark = pytest.mark.django_db
 
