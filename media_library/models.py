@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.utils.text import get_valid_filename, slugify
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from media_library.formatting import Shot, format_duration, parse_shot_list
 from media_library.newest_matches import newest_match_ids
 from media_library.storage import public_storage
 
@@ -434,38 +434,6 @@ class Video(models.Model):
     @property
     def shots(self) -> list[Shot]:
         return parse_shot_list(self.shot_list)
-
-
-@dataclass(frozen=True)
-class Shot:
-    timecode: str
-    description: str
-
-
-_TIMECODE = re.compile(r"^\s*\[?(\d{1,2}:\d{2}(?::\d{2})?(?:[:.;]\d{1,3})?)\]?\s*[-–—:]?\s*(.*)$")  # noqa: RUF001
-
-
-def parse_shot_list(text: str) -> list[Shot]:
-    """Lines "00:00:12 Description" become shots; a line without a timecode stands alone."""
-    shots = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        match = _TIMECODE.match(line)
-        if match:
-            shots.append(Shot(timecode=match.group(1), description=match.group(2).strip()))
-        else:
-            shots.append(Shot(timecode="", description=line.strip()))
-    return shots
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def rendition_upload_to(instance: Rendition, filename: str) -> str:

@@ -7,7 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from media_library.models import Download, Video, format_duration, parse_shot_list
+from media_library.formatting import format_duration, parse_shot_list
+from media_library.models import Download, Video
 from media_library.tests.factories import DownloadFactory, RenditionFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
