@@ -296,26 +296,24 @@ LONG_ARRAY = re.compile(r"'\{[0-9,]{80,}\}'")
 
 def catalogue_search(query: str, *, page_size: int = 24) -> list:
     """The catalogue's search exactly as `media_library.views.video_list` runs it, no filter
-    chosen: the paginator's count, then the first page."""
-    from django.core.paginator import Paginator
+    chosen: the selector `media_library.search.catalogue_page` (the newest matches and the
+    count), then the first page."""
+    from media_library.search import catalogue_page
 
-    from media_library.models import Video
-
-    videos = (
-        Video.objects.published().for_cards().search(query).filtered().sorted_by("", searching=True)
-    )
-    page = Paginator(videos, page_size).get_page(1)
+    page = catalogue_page({"q": query}, page_number=1, per_page=page_size)
     return list(page.object_list)
 
 
 def measure_search(*, terms: dict[str, str], repeats: int, page_size: int = 24) -> dict:
-    """The catalogue's search as the view runs it (the newest matches, then the first page) vs a primary-key get."""
+    """The catalogue's search as the view runs it (the selector: the newest matches, then the
+    first page) vs a primary-key get."""
     import random
 
     from django.db import connection
 
     from media_library import newest_matches
-    from media_library.models import SEARCH_RESULTS_CAP, Video
+    from media_library.models import Video
+    from media_library.search import SEARCH_RESULTS_CAP
 
     ids = list(Video.objects.values_list("pk", flat=True)[:5000])
     # The data set just grew under this process: read PostgreSQL's new statistics now, as a

@@ -427,9 +427,9 @@ def render(results: dict, *, chart_name: str) -> str:
         out.append("## P3: full-text search latency\n")
         cap = next((p3[s]["results_cap"] for s in p3 if p3[s].get("results_cap")), None)
         out.append(
-            "The catalogue's own search (`Video.objects.published().for_cards().search(q)"
-            '.filtered().sorted_by("", searching=True)`, as the view builds it): the '
-            "paginator's count and the first page of 24, timed in the bench process against "
+            "The catalogue's own search (the view's selector, "
+            '`media_library.search.catalogue_page({"q": q}, page_number=1, per_page=24)`): '
+            "the count and the first page of 24, timed in the bench process against "
             "PostgreSQL. Reference: `Video.objects.get(pk=…)`. Words follow a skewed "
             "distribution, so a frequent word matches a large share of the rows."
             + (
