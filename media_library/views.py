@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -93,15 +92,10 @@ def _downloadable(user, **lookups) -> Rendition:
 @require_POST
 @verified_account_required(next_url=_video_page)
 def download(request: HttpRequest, slug: str, rendition_id: int) -> HttpResponse:
-    """Record the download, then send the browser to the signed link that serves the bytes."""
+    """Record the download, then send the browser where the bytes are (delivery.begin)."""
     rendition = _downloadable(request.user, pk=rendition_id, video__slug=slug)
     services.record_download(user=request.user, rendition=rendition)
-    if settings.MEDIA_STORAGE == "s3":
-        # Straight to the object store: one redirect fewer, the presigned URL is short-lived.
-        return delivery.deliver(request, rendition)
-    return delivery.HttpResponseSeeOther(
-        delivery.signed_download_url(user=request.user, rendition=rendition)
-    )
+    return delivery.begin(request, user=request.user, rendition=rendition)
 
 
 @never_cache
@@ -118,6 +112,6 @@ def download_file(request: HttpRequest, token: str) -> HttpResponse:
     rendition = _downloadable(request.user, pk=claims.rendition_id)
     try:
         delivery.check_claims(claims, user=request.user, rendition=rendition)
-        return delivery.deliver(request, rendition)
+        return delivery.serve(request, rendition)
     except delivery.InvalidLink:
         raise PermissionDenied from None
