@@ -18,9 +18,18 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import measures, processes
-from bench.measures import REFERENCE, Page, Plan
+from bench import processes
+from bench.measures import downloads as p4
+from bench.measures import newsletter as p5
+from bench.measures import profiles, sessions
+from bench.measures import queries as p2
+from bench.measures import search as p3
+from bench.measures import signups as p6
+from bench.measures import throughput as p1
+from bench.measures.pages import REFERENCE, Page
+from bench.measures.plan import Plan, as_dict
 from bench.processes import BASE_DIR, Gunicorn, Nginx, log
+from bench.report import document as report
 
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
 # A full run's budget is 20 minutes; the million-video point is skipped when the steps
@@ -87,7 +96,7 @@ class Run:
         self.plan = Plan.smoke_run() if args.smoke else Plan.full(million=not args.no_million)
         self.started = time.monotonic()
         self.work_dir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
-        self.results: dict = {"plan": measures.as_dict(self.plan), "errors": {}, "notes": {}}
+        self.results: dict = {"plan": as_dict(self.plan), "errors": {}, "notes": {}}
         self.cleanups: list[Callable[[], None]] = []
 
     def elapsed(self) -> float:
@@ -179,8 +188,6 @@ THROUGHPUT_TARGETS = {
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.report_from:
-        from bench import report
-
         report.write(json.loads(args.report_from.read_text()), args.output)
         log(f"report written to {args.output}")
         return 0
@@ -225,7 +232,7 @@ def execute(run: Run) -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from bench import dataset, machine, report
+    from bench import dataset, machine
 
     log("migrate and collectstatic")
     call_command("migrate", verbosity=0)
@@ -258,7 +265,7 @@ def execute(run: Run) -> None:
             all_pages = pages(fixtures)
         counts = run.step(
             f"P2 queries per page at {videos:,} videos",
-            lambda pages=all_pages, email=fixtures.user_email: measures.count_queries(
+            lambda pages=all_pages, email=fixtures.user_email: p2.count_queries(
                 [pages[name] for name in QUERY_PAGES], email=email
             ),
         )
@@ -276,13 +283,13 @@ def execute(run: Run) -> None:
     run.cleanups.append(smtp.stop)
     web = Gunicorn(env=env, workers=plan.web_workers, log_dir=run.work_dir, name="web").start()
     run.cleanups.append(web.stop)
-    cookie = measures.session_cookie(fixtures.user_email)
-    cookie_header = measures.signed_in_browser_cookies(fixtures.user_email)
+    cookie = sessions.session_cookie(fixtures.user_email)
+    cookie_header = sessions.signed_in_browser_cookies(fixtures.user_email)
 
     # --- P1 / P1b ------------------------------------------------------------------------------
     results["P1"] = run.step(
         "P1/P1b pages per second",
-        lambda: measures.measure_throughput(
+        lambda: p1.measure_throughput(
             plan=plan,
             web=web,
             load=load,
@@ -298,7 +305,7 @@ def execute(run: Run) -> None:
         if ratio is not None and (ratio < target or plan.smoke):
             results["profiles"][name] = run.step(
                 f"profile of {name}",
-                lambda name=name: measures.profile_page(
+                lambda name=name: profiles.profile_page(
                     all_pages[name], email=fixtures.user_email, requests=plan.profile_requests
                 ),
             )
@@ -307,7 +314,7 @@ def execute(run: Run) -> None:
     def signups() -> dict:
         worker = start_worker(env, 2, run.work_dir / "celery-worker.log")
         try:
-            return measures.measure_signups(web=web, smtp=smtp, count=plan.signups)
+            return p6.measure_signups(web=web, smtp=smtp, count=plan.signups)
         finally:
             worker.terminate()
             worker.wait(30)
@@ -326,7 +333,7 @@ def execute(run: Run) -> None:
         big = private_root / "renditions" / "bench-big" / name
         processes_started: list = []
         try:
-            measures.write_big_file(big, plan.download_bytes)
+            p4.write_big_file(big, plan.download_bytes)
             video = Video.objects.get(pk=fixtures.video_id)
             rendition = Rendition.objects.create(
                 video=video,
@@ -353,7 +360,7 @@ def execute(run: Run) -> None:
                 static_root=big.parent,
             ).start()
             processes_started.append(nginx)
-            return measures.measure_downloads(
+            return p4.measure_downloads(
                 plan=plan,
                 fixtures_slug=fixtures.video_slug,
                 rendition_id=rendition.pk,
@@ -374,7 +381,7 @@ def execute(run: Run) -> None:
     # --- P5: newsletter ------------------------------------------------------------------------
     results["P5"] = run.step(
         "P5 newsletter send rate",
-        lambda: measures.measure_newsletter(
+        lambda: p5.measure_newsletter(
             subscribers=plan.subscribers,
             database_url=database_url,
             redis_url=args.redis,
@@ -401,7 +408,7 @@ def execute(run: Run) -> None:
         repeats = plan.search_repeats if size < 1_000_000 else max(3, plan.search_repeats // 3)
         outcome = run.step(
             f"P3 search at {size:,} videos",
-            lambda repeats=repeats: measures.measure_search(terms=terms, repeats=repeats),
+            lambda repeats=repeats: p3.measure_search(terms=terms, repeats=repeats),
         )
         if outcome:
             outcome["build_seconds"] = round(build_seconds, 1)

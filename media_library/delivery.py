@@ -1,16 +1,18 @@
 """Handing a rendition's bytes to the client, once the account check has passed.
 
-Three modes, chosen by configuration:
-- `MEDIA_STORAGE == "s3"`: a redirect to a short-lived presigned URL carrying the attachment
-  disposition, so the bytes come from the object store (or its CDN), never through Python;
-- `DOWNLOAD_ACCEL_REDIRECT_PREFIX` set: an `X-Accel-Redirect` to nginx's internal location,
-  which serves the file with sendfile and Range support;
-- otherwise (the one-command run): a streamed response with Range, If-Range, ETag and
-  Last-Modified, read in small chunks (Django's FileResponse has no Range support).
+Two entry points, and one place (`mode()`) that reads the configuration:
+- `begin()` answers the recorded download: with `MEDIA_STORAGE == "s3"` a redirect to a
+  short-lived presigned URL carrying the attachment disposition, so the bytes come from the
+  object store (or its CDN), never through Python; otherwise a 303 to the signed link;
+- `serve()` answers the signed, account-bound link: with `DOWNLOAD_ACCEL_REDIRECT_PREFIX` set
+  an `X-Accel-Redirect` to nginx's internal location, which serves the file with sendfile and
+  Range support; otherwise (the one-command run) a streamed response with Range, If-Range,
+  ETag and Last-Modified, read in small chunks (Django's FileResponse has no Range support).
 """
 
 from __future__ import annotations
 
+import enum
 import mimetypes
 import re
 from collections.abc import Iterator
@@ -114,12 +116,48 @@ def _safe_name(name: str) -> str:
     return name
 
 
-def deliver(request: HttpRequest, rendition: Rendition) -> HttpResponse:
-    filename = rendition.download_filename()
-    name = _safe_name(rendition.file.name)
+class Mode(enum.Enum):
+    PRESIGNED = "presigned redirect to the object store"
+    ACCEL = "X-Accel-Redirect to nginx"
+    STREAM = "streamed by the portal"
+
+
+def mode() -> Mode:
+    """How bytes are handed over, as configured: the only reading of those settings."""
     if settings.MEDIA_STORAGE == "s3":
-        return presigned_redirect(rendition=rendition, name=name, filename=filename)
+        return Mode.PRESIGNED
     if settings.DOWNLOAD_ACCEL_REDIRECT_PREFIX:
+        return Mode.ACCEL
+    return Mode.STREAM
+
+
+def begin(request: HttpRequest, *, user, rendition: Rendition) -> HttpResponse:
+    """Where the browser goes once its download is recorded.
+
+    S3: straight to the object store (one redirect fewer; the presigned URL is short-lived).
+    Otherwise: a 303 to the signed link bound to `user` and the file, which `serve()` answers.
+    """
+    if mode() is Mode.PRESIGNED:
+        return presigned_redirect(
+            rendition=rendition,
+            name=_safe_name(rendition.file.name),
+            filename=rendition.download_filename(),
+        )
+    return HttpResponseSeeOther(signed_download_url(user=user, rendition=rendition))
+
+
+def serve(request: HttpRequest, rendition: Rendition) -> HttpResponse:
+    """The file behind a signed link whose claims were checked (`check_claims`).
+
+    nginx sends it when a prefix is set, else the portal streams it with Range; on S3 (a link
+    made before the switch to it) the object store does.
+    """
+    name = _safe_name(rendition.file.name)
+    filename = rendition.download_filename()
+    how = mode()
+    if how is Mode.PRESIGNED:
+        return presigned_redirect(rendition=rendition, name=name, filename=filename)
+    if how is Mode.ACCEL:
         return accel_redirect(rendition=rendition, name=name, filename=filename)
     return streamed_file_response(
         request,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -18,15 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from core.publishable import Publishable, PublishableQuerySet
-from media_library.newest_matches import newest_match_ids
+from media_library.formatting import Shot, format_duration, parse_shot_list
 from media_library.storage import public_storage
 
 # The text-search configuration of the stored vector and of every query against it.
 SEARCH_CONFIG = "english"
-# A search lists at most this many videos: the first ones in the chosen order, or, sorted by
-# relevance, the newest matches ranked. Its work and its count stop there, whatever the number
-# of matches; the catalogue then says "1,000+ videos".
-SEARCH_RESULTS_CAP = 1000
 # The operators of `websearch` syntax besides phrases: `or` between words, `-` before one.
 WEBSEARCH_OR_NOT = re.compile(r"(?:^|\s)(?:or\s|-)", re.IGNORECASE)
 
@@ -107,40 +102,68 @@ class Language(models.Model):
 
 # The catalogue's default order, which video_newest_idx (migration 0002) serves.
 NEWEST_FIRST = [F("published_at").desc(nulls_last=True), "-pk"]
+# The catalogue's orders by the names of its sort field; the default is the newest first.
+ORDERS = {
+    "newest": NEWEST_FIRST,
+    "oldest": [F("published_at").asc(nulls_first=True), "pk"],
+    "recorded": [F("recorded_on").desc(nulls_last=True), "-pk"],
+    "title": ["title", "pk"],
+    "duration": [F("duration_seconds").asc(nulls_last=True), "pk"],
+}
+
+
+def _search_query(query: str) -> SearchQuery:
+    return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
 
 
 class VideoQuerySet(PublishableQuerySet):
-    # Set on the queryset `sorted_by()` returns for a search: the most videos it lists (the
-    # template words the count from it), and what `count()` counts: the newest matches found,
-    # or the uncapped matches up to the cap.
-    result_cap: int | None = None
-    _matches: VideoQuerySet | None = None
-    _newest: NewestMatches | None = None
-
     def for_cards(self) -> VideoQuerySet:
         """Everything the card template reads, in the same query, and not the search vector
         (twice the rest of the row, for no card)."""
         return self.select_related("category").defer("search_vector")
 
     def search(self, query: str) -> VideoQuerySet:
-        """Videos matching `query` in title, summary, shot list or tags, annotated for ranking.
+        """Videos matching `query` in title, summary, shot list or tags.
 
-        PostgreSQL: the stored, GIN-indexed vector with `websearch` syntax, ranked by
-        ts_rank; `title_hit` marks title matches, which sort first. Elsewhere (SQLite, the
-        one-command run) every word must appear somewhere, case-insensitively.
+        PostgreSQL: the stored, GIN-indexed vector with `websearch` syntax. Elsewhere (SQLite,
+        the one-command run) every word must appear somewhere, case-insensitively. The order
+        of the matches is `by_relevance()`'s or `sorted_by()`'s.
         """
         query = " ".join(query.split())
         if not query:
             return self
         if connections[self.db].vendor == "postgresql":
-            search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-            matching = search_query
+            matching = _search_query(query)
             if '"' in query and not WEBSEARCH_OR_NOT.search(query):
                 # Every quoted phrase must also hold its words' pairs, which the GIN index finds
                 # (migration 0003); the positions then need checking on those rows only. (Under
                 # `or` or `-` a phrase is not required, so its pairs cannot be either.)
                 matching = PhraseSearchQuery(query, config=SEARCH_CONFIG)
-            matches = self.filter(search_vector=matching)
+            return self.filter(search_vector=matching)
+        matches = Q()
+        for word in query.split():
+            tagged = Tag.objects.filter(videos=OuterRef("pk"), name__icontains=word)
+            matches &= (
+                Q(title__icontains=word)
+                | Q(summary__icontains=word)
+                | Q(shot_list__icontains=word)
+                | Q(Exists(tagged))
+            )
+        return self.filter(matches)
+
+    def by_relevance(self, query: str) -> VideoQuerySet:
+        """Sorted for `query`: title hits first, then ts_rank, then newest (filters nothing).
+
+        Annotates `title_hit` and `rank` (PostgreSQL's ts_rank; 0 elsewhere, where a title hit
+        is a title holding every word).
+        """
+        query = " ".join(query.split())
+        if not query:
+            return self.sorted_by()
+        ranked = self
+        if connections[self.db].vendor == "postgresql":
+            search_query = _search_query(query)
+            rank = SearchRank(F("search_vector"), search_query)
             # The title is the stored vector's weight-A part: filtering the vector is far
             # cheaper than running to_tsvector over every matching title again.
             title_vector = Func(
@@ -149,34 +172,17 @@ class VideoQuerySet(PublishableQuerySet):
                 function="ts_filter",
                 output_field=SearchVectorField(),
             )
-            return matches.alias(title_vector=title_vector).annotate(
-                rank=SearchRank(F("search_vector"), search_query),
-                title_hit=Case(
-                    When(title_vector=search_query, then=Value(1)),
-                    default=Value(0),
-                    output_field=models.IntegerField(),
-                ),
-            )
-        words = query.split()
-        matches = Q()
-        title_matches = Q()
-        for word in words:
-            tagged = Tag.objects.filter(videos=OuterRef("pk"), name__icontains=word)
-            matches &= (
-                Q(title__icontains=word)
-                | Q(summary__icontains=word)
-                | Q(shot_list__icontains=word)
-                | Q(Exists(tagged))
-            )
-            title_matches &= Q(title__icontains=word)
-        return self.filter(matches).annotate(
-            rank=Value(0.0, output_field=models.FloatField()),
+            ranked = self.alias(title_vector=title_vector)
+            in_title = Q(title_vector=search_query)
+        else:
+            rank = Value(0.0, output_field=models.FloatField())
+            in_title = Q(*(Q(title__icontains=word) for word in query.split()))
+        return ranked.annotate(
+            rank=rank,
             title_hit=Case(
-                When(title_matches, then=Value(1)),
-                default=Value(0),
-                output_field=models.IntegerField(),
+                When(in_title, then=Value(1)), default=Value(0), output_field=models.IntegerField()
             ),
-        )
+        ).order_by("-title_hit", "-rank", *NEWEST_FIRST)
 
     def filtered(
         self,
@@ -208,98 +214,9 @@ class VideoQuerySet(PublishableQuerySet):
             qs = qs.filter(Exists(sharp))
         return qs
 
-    def sorted_by(self, sort: str = "", *, searching: bool = False) -> VideoQuerySet:
-        """The catalogue's orders; a search is capped at SEARCH_RESULTS_CAP (see `_capped`).
-
-        A search without a chosen order sorts by relevance: title hits first, then ts_rank,
-        then newest, over the newest SEARCH_RESULTS_CAP matches.
-        """
-        orders = {
-            "newest": NEWEST_FIRST,
-            "oldest": [F("published_at").asc(nulls_first=True), "pk"],
-            "recorded": [F("recorded_on").desc(nulls_last=True), "-pk"],
-            "title": ["title", "pk"],
-            "duration": [F("duration_seconds").asc(nulls_last=True), "pk"],
-        }
-        if not searching:
-            return self.order_by(*orders.get(sort, NEWEST_FIRST))
-        if sort in orders:
-            return self._capped(candidates=orders[sort], listing=orders[sort])
-        return self._capped(candidates=NEWEST_FIRST, listing=["-title_hit", "-rank", *NEWEST_FIRST])
-
-    def _capped(self, *, candidates: list, listing: list) -> VideoQuerySet:
-        """The first SEARCH_RESULTS_CAP matches by `candidates`, listed in `listing` order.
-
-        Only those rows are ranked and sorted, and the paginator's count stops at the cap: the
-        work is bounded by the cap, not by the number of matches. The newest matches (the
-        relevance and newest orders) are found once, window by window (see newest_matches),
-        and both the count and the page read their pks. For the other orders PostgreSQL
-        walks that order's index or sorts the matches, and the count is a query of its own.
-        """
-        cap = SEARCH_RESULTS_CAP
-        capped = self.all()
-        if capped.query.count_active_tables() == 1:
-            # The candidates already passed every filter: matching them again would make
-            # PostgreSQL weigh the search once more for the listing. (A filter across a join
-            # stays, with its join: the listing must not hold a video twice.)
-            capped.query.clear_where()
-        if candidates is NEWEST_FIRST:
-            newest = NewestMatches(self, cap=cap)
-            capped = capped.filter(IsNewestMatch(newest)).order_by(*listing)
-            capped._newest = newest
-        else:
-            first = self.order_by(*candidates).values("pk")[:cap]
-            capped = capped.filter(pk__in=first).order_by(*listing)
-            capped._matches = self
-        capped.result_cap = cap
-        return capped
-
-    def count(self) -> int:
-        """A capped search counts its matches up to the cap only, the cheapest way it can."""
-        if self._result_cache is not None:
-            return super().count()
-        if self._newest is not None:
-            return len(self._newest.pks)
-        if self._matches is not None:
-            return self._matches.order_by()[: self.result_cap].count()
-        return super().count()
-
-
-class NewestMatches:
-    """The pks of a search's newest matches, found at their first use and kept."""
-
-    def __init__(self, matches: VideoQuerySet, *, cap: int) -> None:
-        self.matches = matches
-        self.cap = cap
-        self._pks: list[int] | None = None
-
-    @property
-    def pks(self) -> list[int]:
-        if self._pks is None:
-            self._pks = newest_match_ids(self.matches, order=NEWEST_FIRST, cap=self.cap)
-        return self._pks
-
-
-class IsNewestMatch(Func):
-    """Whether a video is among a search's newest matches, whose pks it holds as one value."""
-
-    output_field = models.BooleanField()
-
-    def __init__(self, newest: NewestMatches) -> None:
-        super().__init__(F("pk"))
-        self.newest = newest  # shared by every copy of the queryset, so found only once
-
-    def as_sql(self, compiler, connection, **extra_context):
-        pk_sql, params = compiler.compile(self.source_expressions[0])
-        pks = self.newest.pks
-        if not pks:
-            return "1 = 0", []
-        return f"{pk_sql} IN ({', '.join(['%s'] * len(pks))})", [*params, *pks]
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        # One array value: PostgreSQL plans it faster than a thousand literals in IN (…).
-        pk_sql, params = compiler.compile(self.source_expressions[0])
-        return f"{pk_sql} = ANY(%s)", [*params, self.newest.pks]
+    def sorted_by(self, sort: str = "") -> VideoQuerySet:
+        """One of the catalogue's `ORDERS` by name; the newest first by default."""
+        return self.order_by(*ORDERS.get(sort, NEWEST_FIRST))
 
 
 class Video(Publishable):
@@ -377,38 +294,6 @@ class Video(Publishable):
     @property
     def shots(self) -> list[Shot]:
         return parse_shot_list(self.shot_list)
-
-
-@dataclass(frozen=True)
-class Shot:
-    timecode: str
-    description: str
-
-
-_TIMECODE = re.compile(r"^\s*\[?(\d{1,2}:\d{2}(?::\d{2})?(?:[:.;]\d{1,3})?)\]?\s*[-–—:]?\s*(.*)$")  # noqa: RUF001
-
-
-def parse_shot_list(text: str) -> list[Shot]:
-    """Lines "00:00:12 Description" become shots; a line without a timecode stands alone."""
-    shots = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        match = _TIMECODE.match(line)
-        if match:
-            shots.append(Shot(timecode=match.group(1), description=match.group(2).strip()))
-        else:
-            shots.append(Shot(timecode="", description=line.strip()))
-    return shots
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def rendition_upload_to(instance: Rendition, filename: str) -> str:

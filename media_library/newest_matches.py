@@ -1,7 +1,7 @@
 """A search's newest matches, found one window of publication time at a time (PostgreSQL).
 
-A search ranks its newest SEARCH_RESULTS_CAP matches (models.VideoQuerySet._capped). PostgreSQL
-finds them in one of two ways:
+A search ranks its newest SEARCH_RESULTS_CAP matches (search.catalogue_page). PostgreSQL finds
+them in one of two ways:
 - a frequent word: it walks video_newest_idx until enough rows match;
 - a rare word: it reads every match the GIN index gives, then sorts them by date.
 Between the two, a word in one video of fifty say, both ways read tens of thousands of rows at a
@@ -28,6 +28,8 @@ from datetime import datetime
 from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
+
+from media_library.models import NEWEST_FIRST, Video
 
 # The first window is made to hold this many times the cap's worth of matches, by estimate.
 WINDOW_MARGIN = 1.5
@@ -85,8 +87,6 @@ def timeline(using: str) -> Timeline | None:
         row = cursor.fetchone()
     found = None
     if row and row[0] > 0 and row[1]:
-        from media_library.models import Video
-
         bounds = [parse_datetime(value.strip('"')) for value in row[1].strip("{}").split(",")]
         found = Timeline(
             videos=row[0],
@@ -123,13 +123,10 @@ def _worth_a_window(share: float, videos: float, cap: int) -> bool:
     return matches * matches < WALK_TO_BITMAP_COST * cap * videos
 
 
-def newest_match_ids(matches: QuerySet, *, order: list, cap: int) -> list[int]:
-    """The pks of the newest `cap` videos in `matches`, in `order`.
-
-    `order` is the catalogue's newest-first order (models.NEWEST_FIRST: publication time, NULLs
-    last), which the windows cut; it is passed in because the models import this module.
-    """
-    newest = matches.order_by(*order).values_list("pk", flat=True)
+def newest_match_ids(matches: QuerySet, *, cap: int) -> list[int]:
+    """The pks of the newest `cap` videos in `matches`, newest first (models.NEWEST_FIRST:
+    publication time, NULLs last, which the windows cut)."""
+    newest = matches.order_by(*NEWEST_FIRST).values_list("pk", flat=True)
     known = None
     if connections[matches.db].vendor == "postgresql":
         known = timeline(matches.db)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -14,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.guards import session_has_verified_email, verified_account_required
 from core.page_cache import cached_page
-from media_library import delivery, related, services
+from media_library import delivery, related, search, services
 from media_library.forms import VideoFilterForm
 from media_library.models import Rendition, Video
 
@@ -40,36 +38,12 @@ def _download_variant(request: HttpRequest) -> str:
 @cached_page(timeout=CATALOGUE_CACHE_SECONDS)
 def video_list(request: HttpRequest) -> HttpResponse:
     form = VideoFilterForm(request.GET or None)
-    videos = Video.objects.published().for_cards()
-    searching = False
-    if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        searching = bool(data["q"].strip())
-        videos = (
-            videos.search(data["q"])
-            .filtered(
-                category=data["category"],
-                event=data["event"],
-                language=data["language"],
-                country=data["country"],
-                date_from=data["date_from"],
-                date_to=data["date_to"],
-                min_height=data["min_height"],
-            )
-            .sorted_by(data["sort"], searching=searching)
-        )
-    else:
-        videos = videos.sorted_by()
-    page = Paginator(videos, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else None
+    page = search.catalogue_page(filters, page_number=request.GET.get("page"), per_page=PAGE_SIZE)
     return render(
         request,
         "media_library/video_list.html",
-        {
-            "form": form,
-            "page": page,
-            "videos": page.object_list,
-            "searching": searching,
-        },
+        {"form": form, "page": page, "videos": page.object_list},
     )
 
 
@@ -118,15 +92,10 @@ def _downloadable(user, **lookups) -> Rendition:
 @require_POST
 @verified_account_required(next_url=_video_page)
 def download(request: HttpRequest, slug: str, rendition_id: int) -> HttpResponse:
-    """Record the download, then send the browser to the signed link that serves the bytes."""
+    """Record the download, then send the browser where the bytes are (delivery.begin)."""
     rendition = _downloadable(request.user, pk=rendition_id, video__slug=slug)
     services.record_download(user=request.user, rendition=rendition)
-    if settings.MEDIA_STORAGE == "s3":
-        # Straight to the object store: one redirect fewer, the presigned URL is short-lived.
-        return delivery.deliver(request, rendition)
-    return delivery.HttpResponseSeeOther(
-        delivery.signed_download_url(user=request.user, rendition=rendition)
-    )
+    return delivery.begin(request, user=request.user, rendition=rendition)
 
 
 @never_cache
@@ -143,6 +112,6 @@ def download_file(request: HttpRequest, token: str) -> HttpResponse:
     rendition = _downloadable(request.user, pk=claims.rendition_id)
     try:
         delivery.check_claims(claims, user=request.user, rendition=rendition)
-        return delivery.deliver(request, rendition)
+        return delivery.serve(request, rendition)
     except delivery.InvalidLink:
         raise PermissionDenied from None

@@ -295,6 +295,33 @@ def test_with_a_proxy_prefix_the_portal_answers_with_x_accel_redirect(
     assert body(response) == b""
 
 
+@pytest.mark.parametrize(
+    ("storage", "prefix", "mode"),
+    [
+        ("s3", "", delivery.Mode.PRESIGNED),
+        ("s3", "/protected/", delivery.Mode.PRESIGNED),
+        ("local", "/protected/", delivery.Mode.ACCEL),
+        ("local", "", delivery.Mode.STREAM),
+    ],
+)
+def test_the_delivery_mode_is_decided_by_the_settings_in_one_place(settings, storage, prefix, mode):
+    settings.MEDIA_STORAGE = storage
+    settings.DOWNLOAD_ACCEL_REDIRECT_PREFIX = prefix
+    assert delivery.mode() is mode
+
+
+def test_behind_nginx_the_download_goes_through_the_signed_link_to_x_accel_redirect(
+    verified_client, rendition, settings
+):
+    settings.DOWNLOAD_ACCEL_REDIRECT_PREFIX = "/protected/"
+    response = verified_client.post(download_url(rendition))
+    assert response.status_code == 303
+    assert response["Location"].startswith("/videos/download/")
+    served = verified_client.get(response["Location"])
+    assert served["X-Accel-Redirect"] == f"/protected/{rendition.file.name}"
+    assert Download.objects.filter(rendition=rendition).count() == 1
+
+
 @pytest.mark.integration
 def test_nginx_delivers_the_exact_bytes_after_the_portal_checks_the_account(
     nginx, verified_user, settings

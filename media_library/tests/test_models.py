@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from media_library.models import Download, format_duration, parse_shot_list
+from media_library.formatting import format_duration, parse_shot_list
+from media_library.models import Download
 from media_library.tests.factories import DownloadFactory, RenditionFactory
 
 pytestmark = pytest.mark.django_db

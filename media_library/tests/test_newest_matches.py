@@ -80,7 +80,7 @@ def test_the_newest_matches_are_exact_whatever_the_estimate(
 ):
     monkeypatch.setattr(newest_matches, "matching_share", lambda matches, known: estimate / 62)
 
-    found = newest_match_ids(corvettes(), order=NEWEST_FIRST, cap=cap)
+    found = newest_match_ids(corvettes(), cap=cap)
 
     assert found == plain_newest(cap)
     # 20 dated corvettes, then the 2 undated ones, listed last.
@@ -94,7 +94,7 @@ def test_too_few_matches_in_the_first_window_lead_to_older_ones(corvette_catalog
     monkeypatch.setattr(newest_matches, "WALK_TO_BITMAP_COST", 1000)  # a window is worth it
 
     with CaptureQueriesContext(connection) as queries:
-        found = newest_match_ids(corvettes(), order=NEWEST_FIRST, cap=8)
+        found = newest_match_ids(corvettes(), cap=8)
 
     assert found == plain_newest(8)
     assert windows_searched(queries) >= 2
@@ -110,9 +110,7 @@ def test_a_window_without_a_single_match_is_followed_by_all_the_rest(
     VideoFactory(title="Frigate of old", published_at=NOW - timedelta(days=59, hours=1))
 
     with CaptureQueriesContext(connection) as queries:
-        found = newest_match_ids(
-            Video.objects.published(now=NOW).search("frigate"), order=NEWEST_FIRST, cap=8
-        )
+        found = newest_match_ids(Video.objects.published(now=NOW).search("frigate"), cap=8)
 
     assert found == [Video.objects.get(title="Frigate of old").pk]
     assert searches_run(queries) == 2
@@ -123,7 +121,7 @@ def test_a_frequent_word_is_found_by_walking_the_newest_videos(corvette_catalogu
     monkeypatch.setattr(newest_matches, "WALK_TO_BITMAP_COST", 0.001)  # walking is cheaper
 
     with CaptureQueriesContext(connection) as queries:
-        found = newest_match_ids(corvettes(), order=NEWEST_FIRST, cap=8)
+        found = newest_match_ids(corvettes(), cap=8)
 
     assert found == plain_newest(8)
     assert windows_searched(queries) == 0
@@ -135,7 +133,7 @@ def test_a_catalogue_never_analyzed_is_searched_in_one_query(postgres, monkeypat
     corvette = VideoFactory(title="Corvette", published_at=NOW)
 
     with CaptureQueriesContext(connection) as queries:
-        found = newest_match_ids(corvettes(), order=NEWEST_FIRST, cap=8)
+        found = newest_match_ids(corvettes(), cap=8)
 
     assert found == [corvette.pk]
     assert searches_run(queries) == 1

@@ -13,14 +13,13 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.postgres.search import SearchVector
-from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from media_library import models
-from media_library.models import Video
+from media_library import models, search
+from media_library.models import Video, VideoQuerySet
 from media_library.tests.factories import VideoFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +30,7 @@ CAP = 5
 
 @pytest.fixture
 def small_cap(monkeypatch) -> int:
-    monkeypatch.setattr(models, "SEARCH_RESULTS_CAP", CAP)
+    monkeypatch.setattr(search, "SEARCH_RESULTS_CAP", CAP)
     return CAP
 
 
@@ -96,7 +95,7 @@ def test_the_cap_wording_is_french_for_a_french_reader(client, small_cap):
 
 
 def test_a_thousand_matches_are_counted_with_the_readers_thousands_separator(client):
-    assert models.SEARCH_RESULTS_CAP == 1000
+    assert search.SEARCH_RESULTS_CAP == 1000
     now = timezone.now()
     Video.objects.bulk_create(
         Video(
@@ -176,24 +175,72 @@ def test_the_catalogue_without_a_search_is_not_capped(client, small_cap):
     assert count_heading(response) == f"{CAP + 2} videos"
 
 
+def filters(**chosen) -> dict:
+    """VideoFilterForm's cleaned data with nothing chosen but `chosen`."""
+    empty = dict.fromkeys(search.FILTERS)
+    return {**empty, "country": "", "q": "", "sort": "", **chosen}
+
+
 def test_a_capped_search_finds_its_newest_matches_once_for_the_count_and_the_page(small_cap):
     frigate_videos(CAP + 3)
-    videos = Video.objects.published().for_cards().search("frigate").filtered()
-    capped = videos.sorted_by("", searching=True)
 
     with CaptureQueriesContext(connection) as queries:
-        page = Paginator(capped, 2).get_page(1)
+        page = search.catalogue_page(filters(q="frigate"), page_number=1, per_page=2)
         shown = list(page.object_list)
 
-    assert page.paginator.count == CAP
+    assert (page.paginator.count, page.paginator.cap, page.paginator.capped) == (CAP, CAP, True)
     sqls = [q["sql"] for q in queries.captured_queries]
     assert not any("COUNT(" in sql for sql in sqls)  # the count is the matches found
     newest = [sql for sql in sqls if sql.endswith(f"LIMIT {CAP}")]
     assert len(newest) == 1  # only the newest CAP matches are looked for, and only once
     assert sqls[-1].endswith("LIMIT 2")  # the page ranks those only
     assert len(shown) == 2
-    # A queryset derived from it counts exactly what it holds.
-    assert capped.filter(title__endswith=" 0").count() == 1
+
+
+def test_a_filter_added_to_a_capped_listing_cannot_lose_the_cap(small_cap):
+    videos = frigate_videos(CAP + 3)
+    newest = [v.title for v in videos[:CAP]]
+
+    for sort in ("", "newest", "oldest", "title"):
+        listing = search.catalogue_page(
+            filters(q="frigate", sort=sort), page_number=1, per_page=2
+        ).paginator.object_list
+        narrowed = listing.filter(title__startswith="Harbour").exclude(pk=0)
+
+        # The cap is in the listing's SQL, so every copy of it, filtered or not, keeps it.
+        assert narrowed.count() == CAP
+        assert len(list(listing.all())) == CAP
+        if sort in ("", "newest"):
+            assert sorted(video.title for video in narrowed) == sorted(newest)
+    # ...and no queryset holds search state that a copy could drop.
+    for name in ("result_cap", "_matches", "_newest", "_capped", "count"):
+        assert name not in vars(VideoQuerySet), name
+
+
+def test_the_catalogue_without_a_search_is_counted_and_has_no_cap(small_cap):
+    frigate_videos(CAP + 2)
+
+    page = search.catalogue_page(None, page_number=1, per_page=4)
+
+    assert (page.paginator.count, page.paginator.cap, page.paginator.capped) == (
+        CAP + 2,
+        None,
+        False,
+    )
+    assert page.paginator.num_pages == 2
+
+
+def test_postgres_passes_the_newest_matches_to_the_page_as_one_array_parameter(postgres, small_cap):
+    frigate_videos(CAP + 1)
+
+    listing = search.catalogue_page(
+        filters(q="frigate"), page_number=1, per_page=2
+    ).paginator.object_list
+    sql, params = listing.query.sql_with_params()
+
+    assert "= ANY(%s)" in sql
+    arrays = [param for param in params if isinstance(param, list)]
+    assert len(arrays) == 1 and len(arrays[0]) == CAP  # the newest matches, one value
 
 
 # --- PostgreSQL's full-text search -------------------------------------------------------------
@@ -313,19 +360,20 @@ def test_postgres_search_page_queries_stay_within_six_as_the_catalogue_grows(
 
     monkeypatch.setattr(newest_matches, "SMALL_CATALOGUE", 0)  # searched as a large one is
 
-    def first_view_of_a_search(count: int) -> int:
+    def first_view_of_a_search(count: int, words: str) -> int:
         frigate_videos(count)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE media_library_video")  # windows need statistics
         newest_matches.forget_timeline()
         client.get(LIST_URL)  # the filter form's choices, cached per content version
         with django_assert_max_num_queries(6) as queries:
-            response = client.get(LIST_URL, {"q": "frigate"})
+            response = client.get(LIST_URL, {"q": words})
         assert response.status_code == 200
         return len(queries)
 
-    small = first_view_of_a_search(5)
-    large = first_view_of_a_search(60)
+    # Each search is one never viewed before (another URL), so the page is rendered.
+    small = first_view_of_a_search(5, "frigate")
+    large = first_view_of_a_search(60, "frigates")
 
     # The statistics (two queries, once per process every ten minutes), the planner's
     # estimate, the newest matches, the page.

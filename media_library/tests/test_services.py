@@ -157,7 +157,7 @@ def test_full_text_search_on_postgres_ranks_title_hits_first(postgres):
     )
     title_hit = VideoFactory(title="Helicopter exercise", shot_list="00:00:01 Wide shot")
     VideoFactory(title="Unrelated", shot_list="00:00:01 Podium")
-    results = list(Video.objects.search("helicopters").sorted_by("", searching=True))
+    results = list(Video.objects.search("helicopters").by_relevance("helicopters"))
     assert results == [title_hit, shot_hit]  # stemmed: "helicopters" finds "Helicopter"
     video = Video.objects.get(pk=shot_hit.pk)
     assert video.search_vector  # stored, not computed per query

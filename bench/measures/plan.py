@@ -1,0 +1,80 @@
+"""How much of everything a run measures, and the statistics its measures share."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict, dataclass
+
+
+@dataclass
+class Plan:
+    """How much of everything: the full run, or the smoke run's few seconds per measure."""
+
+    smoke: bool
+    p2_sizes: list[tuple[int, int]]  # (videos, speeches) at which queries are counted
+    p1_videos: int
+    p3_sizes: list[int]
+    load_seconds: float
+    rounds: int
+    connections: int
+    web_workers: int
+    download_bytes: int
+    download_repeats: int
+    subscribers: int
+    signups: int
+    search_repeats: int
+    profile_requests: int
+
+    @classmethod
+    def full(cls, *, million: bool = True) -> Plan:
+        return cls(
+            smoke=False,
+            p2_sizes=[(1_000, 100), (10_000, 1_000)],
+            p1_videos=10_000,
+            p3_sizes=[100_000, 1_000_000] if million else [100_000],
+            load_seconds=8,
+            rounds=3,
+            connections=4,
+            web_workers=3,
+            download_bytes=1 << 30,
+            download_repeats=5,
+            subscribers=10_000,
+            signups=9,
+            search_repeats=15,
+            profile_requests=60,
+        )
+
+    @classmethod
+    def smoke_run(cls) -> Plan:
+        return cls(
+            smoke=True,
+            p2_sizes=[(30, 5), (300, 30)],
+            p1_videos=300,
+            p3_sizes=[1_000, 3_000],
+            load_seconds=1,
+            rounds=1,
+            connections=2,
+            web_workers=2,
+            download_bytes=8 << 20,
+            download_repeats=1,
+            subscribers=30,
+            signups=2,
+            search_repeats=2,
+            profile_requests=3,
+        )
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
+    return ordered[index]
+
+
+def as_dict(value) -> dict:
+    return asdict(value)
