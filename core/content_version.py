@@ -14,8 +14,10 @@ change made in this process shows here at once.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from collections.abc import Callable, Hashable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -23,6 +25,7 @@ from django.db import transaction
 
 CACHE_KEY = "core:content-version"
 _clock = time.monotonic
+logger = logging.getLogger(__name__)
 
 
 class _Known:
@@ -75,26 +78,62 @@ def bump() -> None:
 
     Called several times in one transaction, it moves the version once.
     """
+    if _pending_move() is None:
+        _move()
+
+
+def before_move(key: Hashable, refresh: Callable[[], None]) -> None:
+    """Run `refresh` once the current transaction commits, then move the version.
+
+    For derived data that public pages read, such as a video's search vector: however many
+    saves in one transaction ask for the same `key`, `refresh` runs once, after every one of
+    them (an admin save writes a video, then its tags), and the version moves once, after it.
+    """
+    move = _pending_move()
+    if move is None:
+        _refresh(key, refresh)
+        _move()
+    else:
+        move.refreshes[key] = refresh
+
+
+def _pending_move() -> _Move | None:
+    """The move this transaction will make when it commits; None in autocommit."""
     connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        isinstance(callback, _Move) and not callback.done
-        for _savepoints, callback, _robust in connection.run_on_commit
-    ):
-        return  # already moves when this transaction commits
-    transaction.on_commit(_Move())
+    if not connection.in_atomic_block:
+        return None
+    for _savepoints, callback, _robust in connection.run_on_commit:
+        if isinstance(callback, _Move) and not callback.done:
+            return callback
+    move = _Move()
+    transaction.on_commit(move)
+    return move
 
 
 class _Move:
-    """The move registered for one transaction: the next `bump()` after it ran registers anew
-    (Django drops the callbacks of a transaction that commits or rolls back; tests that run
-    them by hand keep them listed)."""
+    """The move registered for one transaction, with the refreshes to run before it.
+
+    Django drops the callbacks of a transaction that commits or rolls back; tests that run
+    them by hand keep them listed, so a move that ran is marked done and the next `bump()`
+    registers a new one.
+    """
 
     def __init__(self) -> None:
         self.done = False
+        self.refreshes: dict[Hashable, Callable[[], None]] = {}
 
     def __call__(self) -> None:
         self.done = True
+        for key, refresh in self.refreshes.items():
+            _refresh(key, refresh)
         _move()
+
+
+def _refresh(key: Hashable, refresh: Callable[[], None]) -> None:
+    try:
+        refresh()
+    except Exception:  # the version must move all the same; the next edit refreshes again
+        logger.exception("refresh %r before the content version moved failed", key)
 
 
 def _move() -> None:

@@ -161,10 +161,6 @@ class VideoAdmin(PublishableAdmin):
             services.file_attached(rendition=rendition)
             _announce(request, rendition)
 
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        services.update_search_vector(video_id=form.instance.pk)
-
 
 @admin.register(Rendition)
 class RenditionAdmin(admin.ModelAdmin):

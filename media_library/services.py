@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from core import content_version
 from core.tasks import enqueue
 from media_library import ingest
 from media_library.ingest import IngestError, ProbeResult
@@ -50,7 +49,6 @@ def create_video(*, title: str, slug: str = "", tags: list[str] | None = None, *
         video.tags.set(
             [Tag.objects.get_or_create(slug=slugify(t), defaults={"name": t})[0] for t in tags]
         )
-    update_search_vector(video_id=video.pk)
     return video
 
 
@@ -58,7 +56,8 @@ def update_search_vector(*, video_id: int) -> None:
     """Rebuild the stored search vector: title first (A), tags and summary (B), shot list (C),
     place, event and category (D), and the pairs of adjacent words that phrases are found by.
 
-    Only PostgreSQL has one; elsewhere the catalogue searches with a plain LIKE.
+    Only PostgreSQL has one; elsewhere the catalogue searches with a plain LIKE. Any save of
+    a video or of its tags runs it once the change commits (`media_library.signals`).
     """
     if connections[Video.objects.db].vendor != "postgresql":
         return
@@ -93,7 +92,6 @@ def update_search_vector(*, video_id: int) -> None:
             words, function="search_with_word_pairs", output_field=SearchVectorField()
         )
     )
-    content_version.bump()  # cached search pages must find the video by its new words
 
 
 # --- Renditions and ingest ---------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """What the media library does when its rows change, whoever changed them (admin, services,
-commands): move the content version, and delete files whose rows are gone."""
+commands): rebuild a video's search vector and move the content version once the change
+commits (once per transaction, however many saves it made), and delete files whose rows are
+gone."""
 
 from __future__ import annotations
 
@@ -7,14 +9,45 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from core import content_version
+from media_library import services
 from media_library.models import Category, Event, Language, Rendition, Tag, Video
 
 CONTENT_MODELS = (Video, Rendition, Category, Event, Tag, Language)
 CONTENT_LINKS = (Video.tags.through, Video.languages.through)
+# What a video's search vector is built from (services.update_search_vector), on its row.
+SEARCHABLE_FIELDS = frozenset(
+    {"title", "summary", "shot_list", "location", "country", "event", "category"}
+)
 
 
 def content_changed(**kwargs) -> None:
     content_version.bump()
+
+
+def refresh_search_vector(video_id: int) -> None:
+    """Rebuild the video's search vector once this transaction commits, before the version
+    moves: an admin save that writes the video, then its tags, rebuilds it once."""
+    content_version.before_move(
+        ("search_vector", video_id),
+        lambda: services.update_search_vector(video_id=video_id),
+    )
+
+
+def _video_saved(sender, instance: Video, raw: bool = False, update_fields=None, **kwargs) -> None:
+    if raw or (update_fields is not None and not SEARCHABLE_FIELDS & set(update_fields)):
+        return
+    refresh_search_vector(instance.pk)
+
+
+def _video_tags_changed(sender, instance, action: str, reverse: bool, pk_set=None, **kwargs):
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    if not reverse:
+        refresh_search_vector(instance.pk)
+        return
+    # A tag gained or lost videos (from the tag's side).
+    for video_id in pk_set or Video.objects.filter(tags=instance).values_list("pk", flat=True):
+        refresh_search_vector(video_id)
 
 
 def _rendition_deleted(sender, instance: Rendition, **kwargs) -> None:
@@ -46,6 +79,10 @@ def connect() -> None:
         m2m_changed.connect(
             content_changed, sender=link, dispatch_uid=f"media_library.content.{link.__name__}"
         )
+    post_save.connect(_video_saved, sender=Video, dispatch_uid="media_library.video_search")
+    m2m_changed.connect(
+        _video_tags_changed, sender=Video.tags.through, dispatch_uid="media_library.video_tags"
+    )
     post_delete.connect(
         _rendition_deleted, sender=Rendition, dispatch_uid="media_library.rendition_file"
     )

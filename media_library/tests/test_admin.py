@@ -151,25 +151,44 @@ def test_one_admin_save_moves_the_content_version_once_and_rebuilds_the_vector_o
 
 
 def test_a_video_is_found_by_the_tags_and_words_an_editor_saves_in_the_admin(
-    postgres, admin_client
+    postgres, admin_client, django_capture_on_commit_callbacks
 ):
     from media_library.tests.factories import TagFactory
 
-    video = VideoFactory(title="Doorstep", slug="doorstep")
+    with django_capture_on_commit_callbacks(execute=True):  # each change commits
+        video = VideoFactory(title="Doorstep", slug="doorstep")
     assert not Video.objects.search("cyber").exists()
 
-    admin_client.post(
-        reverse("admin:media_library_video_change", args=[video.pk]),
-        video_form(
-            title="Doorstep statement",
-            slug="doorstep",
-            tags=[TagFactory(name="cyber defence").pk],
-            **{"renditions-TOTAL_FORMS": "0"},
-        ),
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:media_library_video_change", args=[video.pk]),
+            video_form(
+                title="Doorstep statement",
+                slug="doorstep",
+                tags=[TagFactory(name="cyber defence").pk],
+                **{"renditions-TOTAL_FORMS": "0"},
+            ),
+        )
 
     assert list(Video.objects.search("cyber")) == [video]
     assert list(Video.objects.search("statement")) == [video]
+
+
+def test_a_video_changed_in_code_is_found_by_its_new_words_once_the_change_commits(
+    postgres, django_capture_on_commit_callbacks
+):
+    from media_library.tests.factories import TagFactory
+
+    with django_capture_on_commit_callbacks(execute=True):  # each change commits
+        video = VideoFactory(title="Doorstep")
+    with django_capture_on_commit_callbacks(execute=True):
+        video.title = "Doorstep on hybrid threats"
+        video.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        TagFactory(name="cyber defence").videos.add(video)  # from the tag's side
+
+    assert list(Video.objects.search("hybrid")) == [video]
+    assert list(Video.objects.search("cyber")) == [video]
 
 
 def test_reingest_action_queues_the_files_again(admin_client, run_on_commit, clip):
