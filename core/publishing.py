@@ -39,8 +39,8 @@ def _save(item: P) -> P:
 def publish(*, item: P, at: datetime | None = None) -> P:
     """Publish now, or schedule (embargo) until `at` when that time is still to come.
 
-    An item that is already public keeps its original publication time; `at` in the past
-    publishes it with that time (a back-dated item).
+    Without `at`, an item that is already public keeps its original publication time; `at` in
+    the past publishes it with that time (back-dated, or an editor correcting the time).
     """
     locked = _locked(item)
     if at is not None and at > timezone.now():
@@ -48,7 +48,7 @@ def publish(*, item: P, at: datetime | None = None) -> P:
         return _save(locked)
     already_public = locked.is_public and locked.published_at is not None
     locked.status = PublicationStatus.PUBLISHED
-    if not already_public:
+    if at is not None or not already_public:
         locked.published_at = at or timezone.now()
     return _save(locked)
 

@@ -90,6 +90,16 @@ def test_republishing_keeps_the_original_publication_time(kind):
     assert _state(item) == (Status.PUBLISHED, first)
 
 
+def test_an_editor_can_correct_the_time_of_a_published_item(kind):
+    _model, make = kind
+    item = make(Status.PUBLISHED, timezone.now() - 5 * HOUR)
+    corrected = timezone.now() - 2 * HOUR
+
+    publishing.set_state(item=item, status=Status.PUBLISHED, at=corrected)
+
+    assert _state(item) == (Status.PUBLISHED, corrected)
+
+
 def test_unpublishing_returns_it_to_draft_and_lifts_a_schedule(kind):
     model, make = kind
     published = make(Status.PUBLISHED, timezone.now() - HOUR)
