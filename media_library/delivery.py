@@ -194,11 +194,25 @@ def accel_redirect(*, rendition: Rendition, name: str, filename: str) -> HttpRes
 
 # --- Range -------------------------------------------------------------------------------------
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# ASCII digits only (RFC 9110's DIGIT): `\d` would also take other scripts' digits.
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
+# Any position with more significant digits lies beyond every file (10**18 bytes is an
+# exabyte). Reading such a number with int() costs time, and above 4,300 digits Python
+# refuses it (ValueError): the value is clamped before the conversion instead.
+_MAX_DIGITS = 18
+_BEYOND_ANY_FILE = 10**_MAX_DIGITS
 
 
 class Unsatisfiable(Exception):
     pass
+
+
+def _position(digits: str) -> int:
+    """A byte position from its ASCII digits, clamped to `_BEYOND_ANY_FILE`."""
+    significant = digits.lstrip("0")
+    if len(significant) > _MAX_DIGITS:
+        return _BEYOND_ANY_FILE
+    return int(significant or "0")
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -216,12 +230,12 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     if not first and not last:
         return None
     if not first:
-        suffix = int(last)
+        suffix = _position(last)
         if suffix == 0 or size == 0:
             raise Unsatisfiable
         return max(0, size - suffix), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
+    start = _position(first)
+    end = _position(last) if last else size - 1
     if last and end < start:
         return None
     if start >= size:

@@ -34,9 +34,13 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),
-    # Without a CSRF token: a forged request could only switch a visitor's language, and
-    # pages for visitors then carry no token at all, so they are served from the page cache
-    # as they are, without a new CSRF secret and cookie per visitor (docs/caching.md).
+    # Without a CSRF token, for visitors and signed-in readers alike (docs/security.md). It
+    # sets the browser's language cookie, nothing on the account or in the session, and
+    # redirects only within the site: a forged switch is a nuisance undone by the same
+    # switch, not a takeover. Checking signed-in readers alone would not stop it: their
+    # session cookie is SameSite=Lax, so a cross-site POST arrives without it, as a
+    # visitor's. Pages for visitors then carry no token at all and are served from the page
+    # cache as they are, without a new CSRF secret and cookie per visitor (docs/caching.md).
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("accounts/", include("portal.account_urls")),
     path("accounts/", include("allauth.urls")),

@@ -72,6 +72,37 @@ def test_language_switch_to_french_keeps_the_user_on_the_same_page(client):
     assert client.get("/speeches/").content.decode().startswith('<!DOCTYPE html>\n<html lang="fr">')
 
 
+# Finding 10 of the security review: the comment on the language switch said a forged
+# request could only switch a visitor's language; it switches a signed-in reader's too. That
+# is accepted (portal/urls.py says why); this pins what such a request can and cannot do.
+def test_finding_10_a_forged_language_switch_changes_the_language_cookie_and_nothing_else(
+    settings,
+):
+    from django.test import Client
+
+    from accounts.tests.factories import UserFactory
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(UserFactory())
+    session_key, session_data = browser.session.session_key, dict(browser.session.items())
+
+    response = browser.post(
+        reverse("set_language"),
+        {"language": "fr", "next": "https://attacker.example/next"},
+        HTTP_ORIGIN="https://attacker.example",
+        HTTP_REFERER="https://attacker.example/page",
+    )
+
+    assert response.status_code == 302
+    assert response.url == "/"  # never off the site
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
+    assert browser.session.session_key == session_key
+    assert dict(browser.session.items()) == session_data
+    my_account = browser.get(reverse("accounts:my_account"))
+    assert my_account.status_code == 200
+    assert my_account.content.decode().startswith('<!DOCTYPE html>\n<html lang="fr">')
+
+
 def test_home_page_lists_the_newest_published_videos_and_speeches_in_fixed_queries(
     client, django_assert_num_queries
 ):

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
+import feedparser
 import pytest
 from django.urls import reverse
 
@@ -76,3 +78,51 @@ def test_sitemap_lists_published_speeches_only(rf, speeches):
     urls = {entry["location"] for entry in SpeechSitemap().get_urls(protocol="https")}
 
     assert urls == {f"https://example.com{speeches['published'].get_absolute_url()}"}
+
+
+# --- Finding 9 of the security review: speaker fields reached feed readers as markup ---------
+
+HOSTILE_NAME = "<script>alert(1)</script> & Co"
+HOSTILE_ROLE = '<img src=x onerror="alert(2)"> Envoy'
+
+
+class _Markup(HTMLParser):
+    """The elements and the text an HTML fragment holds, as a browser would read it."""
+
+    def __init__(self, fragment: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.text = ""
+        self.feed(fragment)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_data(self, data):
+        self.text += data
+
+
+@pytest.mark.parametrize("name", ["speeches:feed_rss", "speeches:feed_atom"])
+def test_finding_9_a_hostile_speaker_reaches_feed_readers_as_text_not_markup(client, name):
+    SpeechFactory(
+        published=True,
+        speaker_name=HOSTILE_NAME,
+        speaker_role=HOSTILE_ROLE,
+        body="Thank you & welcome, 1 < 2.",
+        event="Summit <i>2026</i>",
+    )
+
+    # What the feed says, not what a careful reader makes of it: no sanitising.
+    feed = feedparser.parse(client.get(reverse(name)).content, sanitize_html=False)
+
+    assert not feed.bozo, feed.get("bozo_exception")
+    (entry,) = feed.entries
+    # RSS <description> and Atom <summary type="html"> are HTML to the reader: no element.
+    assert entry.summary_detail.type == "text/html"
+    summary = _Markup(entry.summary)
+    assert summary.tags == []
+    assert summary.text == f"{HOSTILE_NAME}, {HOSTILE_ROLE}. Thank you & welcome, 1 < 2."
+    # The author (dc:creator, Atom's author name) and the category are text to the reader.
+    assert entry.author == HOSTILE_NAME
+    assert [tag.term for tag in entry.tags] == ["Summit <i>2026</i>"]
