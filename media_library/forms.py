@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from media_library import ingest
 from media_library.choices import filter_choices
 from media_library.models import Category, Event, Language, Rendition
 
@@ -86,8 +90,23 @@ class VideoFilterForm(forms.Form):
         return cleaned
 
 
+def check_video_upload(upload: UploadedFile) -> None:
+    """The quick look of `ingest.probe` at an upload, by its content, before it is stored:
+    a playlist, a still image, a format not accepted or a picture too large is refused here
+    (the ingest task then reads every packet)."""
+    if hasattr(upload, "temporary_file_path"):
+        ingest.probe(upload.temporary_file_path(), check_complete=False)
+        return
+    with tempfile.NamedTemporaryFile(suffix=Path(upload.name or "").suffix[:16]) as copy:
+        for chunk in upload.chunks():
+            copy.write(chunk)
+        copy.flush()
+        ingest.probe(copy.name, check_complete=False)
+    upload.seek(0)
+
+
 class RenditionAdminForm(forms.ModelForm):
-    """Refuses empty and oversized uploads before anything is stored."""
+    """Refuses empty, oversized and non-video uploads before anything is stored."""
 
     class Meta:
         model = Rendition
@@ -103,4 +122,8 @@ class RenditionAdminForm(forms.ModelForm):
                     _("The file is larger than %(limit)s; use the ingest_video command.")
                     % {"limit": filesizeformat(settings.MAX_UPLOAD_SIZE)}
                 )
+            try:
+                check_video_upload(upload)
+            except ingest.IngestError as exc:
+                raise forms.ValidationError(str(exc)) from exc
         return upload
