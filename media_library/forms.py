@@ -7,13 +7,15 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.widgets import AdminFileWidget
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from media_library import ingest
+from media_library import images, ingest
 from media_library.choices import filter_choices
-from media_library.models import Category, Event, Language, Rendition
+from media_library.models import Category, Event, Language, Rendition, Video
 
 RESOLUTION_CHOICES = [
     ("", _("Any resolution")),
@@ -126,4 +128,31 @@ class RenditionAdminForm(forms.ModelForm):
                 check_video_upload(upload)
             except ingest.IngestError as exc:
                 raise forms.ValidationError(str(exc)) from exc
+        return upload
+
+
+def checked_thumbnail(upload: UploadedFile) -> ContentFile:
+    """The uploaded picture decoded with Pillow and re-encoded by us, under a name of ours:
+    the upload's own bytes and name are never stored."""
+    try:
+        picture = images.reencoded_thumbnail(upload)
+    except images.ImageRefused as exc:
+        raise forms.ValidationError(str(exc)) from exc
+    return ContentFile(picture.content, name=picture.name)
+
+
+class VideoAdminForm(forms.ModelForm):
+    """A thumbnail upload must be a picture (checked by content, `images`)."""
+
+    class Meta:
+        model = Video
+        fields = ["thumbnail"]  # the admin adds the others of its fieldsets
+        widgets = {
+            "thumbnail": AdminFileWidget(attrs={"accept": "image/jpeg,image/png,image/webp"})
+        }
+
+    def clean_thumbnail(self):
+        upload = self.cleaned_data.get("thumbnail")
+        if isinstance(upload, UploadedFile):
+            return checked_thumbnail(upload)
         return upload
