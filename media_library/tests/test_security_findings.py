@@ -406,3 +406,71 @@ def test_finding_5_hostile_files_are_refused_with_their_message_in_under_300_mb(
     assert _public_files(media_root) == []
     assert not Video.objects.exists() and not Rendition.objects.exists()
     print(f"{case}: refused in {seconds:.2f} s, peak memory {peak / 2**20:.0f} MB")
+
+
+def test_finding_3_editors_get_unpublished_media_from_nginx_or_the_object_store(
+    admin_client, clip, settings, run_on_commit
+):
+    with run_on_commit():
+        video = _ingested_video(clip)
+    settings.DOWNLOAD_ACCEL_REDIRECT_PREFIX = "/protected/"
+    response = admin_client.get(video.preview_url)
+    assert response["X-Accel-Redirect"] == f"/protected/{video.preview.name}"
+    assert response["Content-Type"] == "video/mp4"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "private" in response["Cache-Control"]
+
+
+@pytest.mark.integration
+def test_finding_3_in_s3_mode_editors_get_a_short_presigned_link_to_the_private_object(
+    db, s3_storage, clip, admin_client, run_on_commit
+):
+    import requests
+
+    with run_on_commit():
+        video = _ingested_video(clip)
+    response = admin_client.get(video.thumbnail_url)
+    assert response.status_code == 302
+    assert "/public/" not in response["Location"] and "X-Amz-Signature" in response["Location"]
+    fetched = requests.get(response["Location"], timeout=30)
+    assert fetched.status_code == 200
+    assert fetched.headers["Content-Type"] == "image/jpeg"
+    assert fetched.content == video.thumbnail.open("rb").read()
+
+
+def test_migration_0006_moves_pictures_to_private_and_keeps_public_copies_of_published_only(
+    db,
+):
+    import importlib
+
+    from django.apps import apps
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    from media_library.tests.factories import VideoFactory
+
+    migration = importlib.import_module("media_library.migrations.0006_private_pictures")
+    public, private = storages["public"], storages["default"]
+    VideoFactory(thumbnail="thumbnails/pub.jpg", preview="previews/pub.mp4")
+    VideoFactory(status=Video.Status.DRAFT, published_at=None, preview="previews/d.mp4")
+    VideoFactory(thumbnail="thumbnails/evil.html")  # what the old admin let through
+    for name in (
+        "thumbnails/pub.jpg",
+        "previews/pub.mp4",
+        "previews/d.mp4",
+        "thumbnails/evil.html",
+    ):
+        public.save(name, ContentFile(b"old public file"))
+
+    migration.to_private(apps, None)
+
+    for name in (
+        "thumbnails/pub.jpg",
+        "previews/pub.mp4",
+        "previews/d.mp4",
+        "thumbnails/evil.html",
+    ):
+        assert private.exists(name), name
+    assert public.exists("thumbnails/pub.jpg") and public.exists("previews/pub.mp4")
+    assert not public.exists("previews/d.mp4")  # a draft's preview is no longer public
+    assert not public.exists("thumbnails/evil.html")
