@@ -4,6 +4,10 @@ The admin (its form and its actions), the beat tasks and the management commands
 these, for videos and speeches alike. Each change locks the row, so two editors (or an editor
 and the beat task) cannot interleave their writes, and moves the content version once it
 commits (cached public pages show the change at once).
+
+Each change also sends `publication_changed` (sender: the model; `pks`: the items whose state
+was written), inside its transaction. core names no app: an app whose files follow publication
+connects to it (media_library publishes a video's thumbnail and preview, and withdraws them).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from core import content_version
@@ -23,6 +28,11 @@ logger = logging.getLogger(__name__)
 P = TypeVar("P", bound=Publishable)
 PUBLICATION_FIELDS = ["status", "published_at", "updated_at"]
 
+# sender: the Publishable model; pks: list of the items whose state was just written. Sent
+# inside the transaction that writes it: a receiver with side effects outside the database
+# runs them on commit.
+publication_changed = Signal()
+
 
 def _locked(item: P) -> P:
     return type(item)._default_manager.select_for_update().get(pk=item.pk)
@@ -31,6 +41,7 @@ def _locked(item: P) -> P:
 def _save(item: P) -> P:
     item.save(update_fields=PUBLICATION_FIELDS)
     content_version.bump()
+    publication_changed.send(sender=type(item), pks=[item.pk])
     logger.info("%s %s: %s at %s", item._meta.label, item.pk, item.status, item.published_at)
     return item
 
@@ -72,15 +83,19 @@ def set_state(*, item: P, status: str, at: datetime | None) -> P:
 def publish_due(*, model: type[Publishable], now: datetime | None = None) -> int:
     """Flip every scheduled item whose time has come to published; returns how many.
 
-    One conditional UPDATE: a second worker running at the same moment finds nothing left to
-    do, so nothing is published twice. (The public queries already showed them since their
-    minute; this keeps the state honest, and the cached pages move on now.)
+    The due rows are locked, skipping any another worker holds, then flipped by one UPDATE
+    that still requires them to be due: a second worker running at the same moment finds
+    nothing left to do, so nothing is published twice. (The public queries already showed them
+    since their minute; this keeps the state honest, and the cached pages move on now.)
     """
     now = now or timezone.now()
-    count = model._default_manager.due(now=now).update(
-        status=PublicationStatus.PUBLISHED, updated_at=now
-    )
+    due = model._default_manager.due(now=now)
+    pks = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True))
+    if not pks:
+        return 0
+    count = due.filter(pk__in=pks).update(status=PublicationStatus.PUBLISHED, updated_at=now)
     if count:
         content_version.bump()
+        publication_changed.send(sender=model, pks=pks)
         logger.info("published %d scheduled %s", count, model._meta.verbose_name_plural)
     return count

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
 from core.admin import PublishableAdmin
-from media_library import services
-from media_library.forms import RenditionAdminForm
+from media_library import public_media, services
+from media_library.forms import RenditionAdminForm, VideoAdminForm
 from media_library.models import Category, Download, Event, Language, Rendition, Tag, Video
 
 TECHNICAL_READONLY = [
@@ -67,6 +67,7 @@ def _announce(request, rendition: Rendition) -> None:
 
 @admin.register(Video)
 class VideoAdmin(PublishableAdmin):
+    form = VideoAdminForm
     list_display = [
         "title",
         "status",
@@ -92,7 +93,14 @@ class VideoAdmin(PublishableAdmin):
     unpublished_message = ngettext_lazy(
         "%(count)d video unpublished.", "%(count)d videos unpublished.", "count"
     )
-    readonly_fields = ["thumbnail_image", "duration_display", "created_at", "updated_at"]
+    # The preview is made from a rendition ("make the web preview"), never uploaded.
+    readonly_fields = [
+        "thumbnail_image",
+        "preview_link",
+        "duration_display",
+        "created_at",
+        "updated_at",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "shot_list"]}),
         (
@@ -114,9 +122,10 @@ class VideoAdmin(PublishableAdmin):
         (
             _("Pictures"),
             {
-                "fields": ["thumbnail", "thumbnail_image", "preview", "duration_display"],
+                "fields": ["thumbnail", "thumbnail_image", "preview_link", "duration_display"],
                 "description": _(
-                    "Made from the renditions on ingest; upload a thumbnail to replace it."
+                    "Made from the renditions on ingest; upload a thumbnail (JPEG, PNG or WebP) "
+                    "to replace it. They are public only while the video is published."
                 ),
             },
         ),
@@ -138,7 +147,20 @@ class VideoAdmin(PublishableAdmin):
     def thumbnail_image(self, video: Video) -> str:
         if not video.thumbnail:
             return "—"
-        return format_html('<img src="{}" alt="" width="120" height="68">', video.thumbnail.url)
+        return format_html('<img src="{}" alt="" width="120" height="68">', video.thumbnail_url)
+
+    @admin.display(description=_("web preview"))
+    def preview_link(self, video: Video) -> str:
+        if not video.preview:
+            return "—"
+        return format_html('<a href="{}">{}</a>', video.preview_url, _("Play the web preview"))
+
+    def save_model(self, request, obj: Video, form, change: bool) -> None:
+        replaced = form.initial.get("thumbnail") if "thumbnail" in form.changed_data else None
+        super().save_model(request, obj, form, change)
+        if replaced:
+            # The old picture goes from both storages once the change commits.
+            public_media.discard_after_commit(replaced.name, private=replaced.storage)
 
     @admin.display(description=_("ready"), ordering="_ready")
     def ready_count(self, video: Video) -> int:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from django import forms
 from django.conf import settings
+from django.contrib.admin.widgets import AdminFileWidget
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from media_library import images, ingest
 from media_library.choices import filter_choices
-from media_library.models import Category, Event, Language, Rendition
+from media_library.models import Category, Event, Language, Rendition, Video
 
 RESOLUTION_CHOICES = [
     ("", _("Any resolution")),
@@ -86,8 +92,23 @@ class VideoFilterForm(forms.Form):
         return cleaned
 
 
+def check_video_upload(upload: UploadedFile) -> None:
+    """The quick look of `ingest.probe` at an upload, by its content, before it is stored:
+    a playlist, a still image, a format not accepted or a picture too large is refused here
+    (the ingest task then reads every packet)."""
+    if hasattr(upload, "temporary_file_path"):
+        ingest.probe(upload.temporary_file_path(), check_complete=False)
+        return
+    with tempfile.NamedTemporaryFile(suffix=Path(upload.name or "").suffix[:16]) as copy:
+        for chunk in upload.chunks():
+            copy.write(chunk)
+        copy.flush()
+        ingest.probe(copy.name, check_complete=False)
+    upload.seek(0)
+
+
 class RenditionAdminForm(forms.ModelForm):
-    """Refuses empty and oversized uploads before anything is stored."""
+    """Refuses empty, oversized and non-video uploads before anything is stored."""
 
     class Meta:
         model = Rendition
@@ -103,4 +124,35 @@ class RenditionAdminForm(forms.ModelForm):
                     _("The file is larger than %(limit)s; use the ingest_video command.")
                     % {"limit": filesizeformat(settings.MAX_UPLOAD_SIZE)}
                 )
+            try:
+                check_video_upload(upload)
+            except ingest.IngestError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return upload
+
+
+def checked_thumbnail(upload: UploadedFile) -> ContentFile:
+    """The uploaded picture decoded with Pillow and re-encoded by us, under a name of ours:
+    the upload's own bytes and name are never stored."""
+    try:
+        picture = images.reencoded_thumbnail(upload)
+    except images.ImageRefused as exc:
+        raise forms.ValidationError(str(exc)) from exc
+    return ContentFile(picture.content, name=picture.name)
+
+
+class VideoAdminForm(forms.ModelForm):
+    """A thumbnail upload must be a picture (checked by content, `images`)."""
+
+    class Meta:
+        model = Video
+        fields = ["thumbnail"]  # the admin adds the others of its fieldsets
+        widgets = {
+            "thumbnail": AdminFileWidget(attrs={"accept": "image/jpeg,image/png,image/webp"})
+        }
+
+    def clean_thumbnail(self):
+        upload = self.cleaned_data.get("thumbnail")
+        if isinstance(upload, UploadedFile):
+            return checked_thumbnail(upload)
         return upload

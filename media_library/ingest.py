@@ -2,6 +2,12 @@
 
 Pure functions on local paths; nothing here touches the database or a storage. Every problem
 with the file itself raises `IngestError` with a message meant for the editor.
+
+A file is judged by its content, never its name: FFmpeg may open only the demuxers of
+`ACCEPTED_FORMATS` and only the `file` protocol (no playlist, concat or network reader that
+would open other files), and a file is refused before any picture is decoded when its size,
+length or frame count is beyond the caps below; decoders refuse larger pictures themselves
+(`max_pixels`), whatever the container declares.
 """
 
 from __future__ import annotations
@@ -21,6 +27,31 @@ from django.utils.translation import gettext as _
 CHUNK_SIZE = 1024 * 1024
 THUMBNAIL_WIDTH = 640
 PREVIEW_HEIGHT = 360
+
+# FFmpeg's demuxers accepted for renditions: QuickTime/MP4 (one demuxer for its family),
+# Matroska/WebM, MXF, MPEG transport and program streams, AVI. Not hls, concat, image2, any
+# *_pipe or other reader that opens further files or takes a still picture for a video.
+ACCEPTED_FORMATS = ("mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "mxf")
+ACCEPTED_FORMATS += ("mpegts", "mpeg", "avi")
+ACCEPTED_FORMATS_DISPLAY = "MP4/MOV, Matroska/WebM, MXF, MPEG-TS, MPEG-PS, AVI"
+# Caps, checked before anything is decoded. 8K UHD is the largest picture accepted; a
+# decoded 8K frame is 50-100 MB, and decoding runs on at most DECODE_THREADS threads.
+MAX_WIDTH = 8192
+MAX_HEIGHT = 8192
+MAX_PIXELS = 8192 * 4320
+MAX_DURATION_SECONDS = 12 * 3600
+MAX_FRAMES = MAX_DURATION_SECONDS * 60
+DECODE_THREADS = 2
+# For the demuxer, and for the decoders that opening the file runs to read stream details.
+OPEN_OPTIONS = {
+    "format_whitelist": ",".join(ACCEPTED_FORMATS),
+    "protocol_whitelist": "file",
+    "max_streams": "64",
+    "max_pixels": str(MAX_PIXELS),
+    "threads": str(DECODE_THREADS),
+}
+# What a playlist or list of other files starts with (FFmpeg would follow it).
+_PLAYLIST_STARTS = (b"#EXTM3U", b"#EXTINF", b"ffconcat", b"[playlist]", b"<?xml", b"<smil")
 
 
 class IngestError(Exception):
@@ -66,15 +97,75 @@ def file_sha256(path: str | Path) -> str:
 
 
 def _open(path: str | Path) -> av.container.InputContainer:
+    """The file opened for reading, if FFmpeg reads it with an accepted demuxer."""
     size = Path(path).stat().st_size
     if size == 0:
         raise IngestError(_("The file is empty."))
+    with open(path, "rb") as handle:
+        start = handle.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if start.startswith(_PLAYLIST_STARTS):
+        raise IngestError(
+            _(
+                "This is a playlist, not a video file. Playlists point at other files and are "
+                "refused: upload the video file itself."
+            )
+        )
     try:
-        return av.open(str(path), mode="r", metadata_errors="ignore")
+        return av.open(str(path), mode="r", metadata_errors="ignore", options=OPEN_OPTIONS)
     except av.error.FFmpegError as exc:
+        image = _image_format(path)
+        if image:
+            raise IngestError(
+                _("This is a still image (%(format)s), not a video.") % {"format": image}
+            ) from exc
+        if isinstance(exc, av.error.ArgumentError):
+            # What format_whitelist answers for a format FFmpeg knows but we do not accept.
+            raise IngestError(
+                _("This kind of file is not accepted as a video. Accepted containers: %(formats)s.")
+                % {"formats": ACCEPTED_FORMATS_DISPLAY}
+            ) from exc
         raise IngestError(
             _("This is not a video file that can be read (%(reason)s).") % {"reason": _reason(exc)}
         ) from exc
+
+
+def _image_format(path: str | Path) -> str:
+    """The picture format Pillow recognises in the file's header (nothing is decoded), or ""."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return image.format or ""
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return ""
+
+
+def _decoder(stream) -> None:
+    """Limits of a stream's decoder: refuses pictures over MAX_PIXELS, few threads."""
+    stream.codec_context.options = {"max_pixels": str(MAX_PIXELS)}
+    stream.thread_type = "AUTO"
+    stream.codec_context.thread_count = DECODE_THREADS
+
+
+def _check_caps(*, width: int, height: int, duration: float | None) -> None:
+    if width > MAX_WIDTH or height > MAX_HEIGHT or width * height > MAX_PIXELS:
+        raise IngestError(
+            _(
+                "The picture is %(width)d×%(height)d pixels: larger than the %(side)d pixels "  # noqa: RUF001
+                "a side and %(megapixels)d megapixels (8K UHD) accepted."
+            )
+            % {
+                "width": width,
+                "height": height,
+                "side": MAX_WIDTH,
+                "megapixels": MAX_PIXELS // 1_000_000,
+            }
+        )
+    if duration is not None and duration > MAX_DURATION_SECONDS:
+        raise IngestError(
+            _("The file lasts %(hours).1f hours: longer than the %(max_hours)d hours accepted.")
+            % {"hours": duration / 3600, "max_hours": MAX_DURATION_SECONDS // 3600}
+        )
 
 
 # Demuxers of still pictures: FFmpeg reads them as one-frame "videos".
@@ -117,7 +208,15 @@ def probe(path: str | Path, *, check_complete: bool = True) -> ProbeResult:
             raise IngestError(_("The file has no video stream."))
         video_context = video.codec_context
         if not video_context.width or not video_context.height:
-            raise IngestError(_("The video stream has no picture size: the file is damaged."))
+            # Also what is left when the decoder refused a picture over MAX_PIXELS on opening.
+            raise IngestError(
+                _(
+                    "No picture size can be read from the video stream: the file is damaged, "
+                    "or its pictures are larger than the %(side)d pixels a side and "
+                    "%(megapixels)d megapixels (8K UHD) accepted."
+                )
+                % {"side": MAX_WIDTH, "megapixels": MAX_PIXELS // 1_000_000}
+            )
         audio = container.streams.audio[0] if container.streams.audio else None
 
         duration = None
@@ -125,6 +224,7 @@ def probe(path: str | Path, *, check_complete: bool = True) -> ProbeResult:
             duration = container.duration / av.time_base
         elif video.duration and video.time_base:
             duration = float(video.duration * video.time_base)
+        _check_caps(width=video_context.width, height=video_context.height, duration=duration)
 
         if check_complete:
             _check_complete(container, video, duration=duration, file_size=file_size)
@@ -167,6 +267,11 @@ def _check_complete(container, video, *, duration: float | None, file_size: int)
             if packet.size == 0:
                 continue
             packets += 1
+            if packets > MAX_FRAMES:
+                raise IngestError(
+                    _("The file holds more than %(frames)d pictures: too many to ingest.")
+                    % {"frames": MAX_FRAMES}
+                )
             if packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > file_size:
                 raise IngestError(_("The file is truncated: its data stops before its end."))
             if packet.pts is not None and packet.time_base:
@@ -204,7 +309,7 @@ def make_thumbnail(path: str | Path, *, width: int = THUMBNAIL_WIDTH) -> bytes:
         stream = _video_stream(container)
         if stream is None:
             raise IngestError(_("The file has no video stream."))
-        stream.thread_type = "AUTO"
+        _decoder(stream)
         duration = container.duration / av.time_base if container.duration else 0
         target = min(duration * 0.1, 2.0)
         chosen = None
@@ -242,7 +347,7 @@ def make_preview(
         in_video = _video_stream(container)
         if in_video is None:
             raise IngestError(_("The file has no video stream."))
-        in_video.thread_type = "AUTO"
+        _decoder(in_video)
         in_audio = container.streams.audio[0] if container.streams.audio else None
         rate = in_video.average_rate or in_video.guessed_rate or Fraction(25)
         rate = Fraction(rate).limit_denominator(1001)

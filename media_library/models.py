@@ -253,12 +253,12 @@ class Video(Publishable):
     )
     credits = models.CharField(_("credit line"), max_length=255, blank=True)
     usage_terms = models.TextField(_("usage terms"), blank=True)
+    # Stored in the private storage; public_media.sync() copies them to the public one while
+    # the video is published, and removes them from it when it is not (docs/media.md).
     thumbnail = models.FileField(
-        _("thumbnail"), storage=public_storage, upload_to="thumbnails/", max_length=255, blank=True
+        _("thumbnail"), upload_to="thumbnails/", max_length=255, blank=True
     )
-    preview = models.FileField(
-        _("web preview"), storage=public_storage, upload_to="previews/", max_length=255, blank=True
-    )
+    preview = models.FileField(_("web preview"), upload_to="previews/", max_length=255, blank=True)
     # Copied from the longest ready rendition at ingest, so cards need no extra query.
     duration_seconds = models.FloatField(_("duration (seconds)"), null=True, blank=True)
     search_vector = SearchVectorField(null=True, editable=False)
@@ -286,6 +286,31 @@ class Video(Publishable):
     @property
     def duration_display(self) -> str:
         return format_duration(self.duration_seconds)
+
+    @property
+    def has_public_media(self) -> bool:
+        """Whether its thumbnail and preview have their copies in the public storage: once
+        published (`core.publishing`), not yet while only scheduled, even with its time past."""
+        return self.status == self.Status.PUBLISHED and self.is_public
+
+    @property
+    def thumbnail_url(self) -> str:
+        return self._media_url(self.thumbnail, "thumbnail")
+
+    @property
+    def preview_url(self) -> str:
+        return self._media_url(self.preview, "preview")
+
+    def _media_url(self, field_file, kind: str) -> str:
+        """The public copy's URL once published; else the view that checks who may see it
+        (editors, and everyone once a scheduled video's time has come, until beat runs)."""
+        if not field_file:
+            return ""
+        if self.has_public_media:
+            return public_storage().url(field_file.name)
+        url = reverse("media_library:video_media", kwargs={"slug": self.slug, "kind": kind})
+        # The name changes with the file: a replaced picture is never an old cached one.
+        return f"{url}?v={field_file.name.rsplit('/', 1)[-1].split('.')[0][:12]}"
 
     @property
     def display_date(self):

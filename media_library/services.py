@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import logging
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.tasks import enqueue
-from media_library import ingest
+from media_library import ingest, public_media
 from media_library.ingest import IngestError, ProbeResult
 from media_library.models import SEARCH_CONFIG, Download, Rendition, Tag, Video
 
@@ -278,17 +279,17 @@ def _finish_ingest(
     rendition.save()
 
     video_fields = ["duration_seconds", "updated_at"]
+    # Random names: nothing to guess from the title or slug (the files stay private until the
+    # video is published, public_media).
     if thumbnail and not video.thumbnail:
-        video.thumbnail.save(f"{video.slug}.jpg", ContentFile(thumbnail), save=False)
+        video.thumbnail.save(f"{uuid.uuid4().hex}.jpg", ContentFile(thumbnail), save=False)
         video_fields.append("thumbnail")
     if preview_path is not None:
         old_preview = video.preview.name
         with preview_path.open("rb") as handle:
-            video.preview.save(f"{video.slug}.mp4", File(handle), save=False)
+            video.preview.save(f"{uuid.uuid4().hex}.mp4", File(handle), save=False)
         video_fields.append("preview")
-        if old_preview:
-            storage = video.preview.storage
-            transaction.on_commit(lambda: storage.delete(old_preview))
+        public_media.discard_after_commit(old_preview, private=video.preview.storage)
     video.duration_seconds = video.renditions.ready().aggregate(longest=Max("duration_seconds"))[
         "longest"
     ]

@@ -1,7 +1,8 @@
 """What the media library does when its rows change, whoever changed them (admin, services,
 commands): rebuild a video's search vector and move the content version once the change
-commits (once per transaction, however many saves it made), and delete files whose rows are
-gone."""
+commits (once per transaction, however many saves it made), publish or withdraw a video's
+thumbnail and preview when its state or its files change (`public_media`), and delete files
+whose rows are gone."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from core import content_version
-from media_library import services
+from core.publishing import publication_changed
+from media_library import public_media, services
 from media_library.models import Category, Event, Language, Rendition, Tag, Video
 
 CONTENT_MODELS = (Video, Rendition, Category, Event, Tag, Language)
@@ -18,6 +20,8 @@ CONTENT_LINKS = (Video.tags.through, Video.languages.through)
 SEARCHABLE_FIELDS = frozenset(
     {"title", "summary", "shot_list", "location", "country", "event", "category"}
 )
+# What decides which of a video's files the public storage holds (public_media.sync).
+PUBLIC_MEDIA_FIELDS = frozenset({"status", "published_at", "thumbnail", "preview"})
 
 
 def content_changed(**kwargs) -> None:
@@ -34,9 +38,18 @@ def refresh_search_vector(video_id: int) -> None:
 
 
 def _video_saved(sender, instance: Video, raw: bool = False, update_fields=None, **kwargs) -> None:
-    if raw or (update_fields is not None and not SEARCHABLE_FIELDS & set(update_fields)):
+    if raw:
         return
-    refresh_search_vector(instance.pk)
+    if update_fields is None or PUBLIC_MEDIA_FIELDS & set(update_fields):
+        public_media.sync_after_commit(instance.pk)
+    if update_fields is None or SEARCHABLE_FIELDS & set(update_fields):
+        refresh_search_vector(instance.pk)
+
+
+def _publication_changed(sender, pks: list[int], **kwargs) -> None:
+    # Also for the beat's publish_due, whose UPDATE sends no post_save.
+    for video_id in pks:
+        public_media.sync_after_commit(video_id)
 
 
 def _video_tags_changed(sender, instance, action: str, reverse: bool, pk_set=None, **kwargs):
@@ -55,8 +68,9 @@ def _rendition_deleted(sender, instance: Rendition, **kwargs) -> None:
 
 
 def _video_deleted(sender, instance: Video, **kwargs) -> None:
-    _delete_after_commit(instance.thumbnail)
-    _delete_after_commit(instance.preview)
+    for field_file in (instance.thumbnail, instance.preview):
+        if field_file:
+            public_media.discard_after_commit(field_file.name, private=field_file.storage)
 
 
 def _delete_after_commit(field_file) -> None:
@@ -87,3 +101,6 @@ def connect() -> None:
         _rendition_deleted, sender=Rendition, dispatch_uid="media_library.rendition_file"
     )
     post_delete.connect(_video_deleted, sender=Video, dispatch_uid="media_library.video_files")
+    publication_changed.connect(
+        _publication_changed, sender=Video, dispatch_uid="media_library.video_publication"
+    )

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.guards import session_has_verified_email, verified_account_required
 from core.page_cache import cached_page
-from media_library import delivery, related, search, services
+from media_library import delivery, public_media, related, search, services
 from media_library.forms import VideoFilterForm
 from media_library.models import Rendition, Video
 
@@ -73,6 +73,20 @@ def video_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "is_preview": not video.is_public,
         },
     )
+
+
+@require_http_methods(["GET", "HEAD"])
+def video_media(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    """The thumbnail or preview of a video that is not published (yet): only for who may see
+    the video (editors; everyone once a scheduled video's time has come). Published videos'
+    files are in the public storage (public_media)."""
+    video = get_object_or_404(
+        Video.objects.visible_to(request.user).only("slug", "thumbnail", "preview"), slug=slug
+    )
+    field_file = video.thumbnail if kind == "thumbnail" else video.preview
+    if not field_file:
+        raise Http404
+    return public_media.serve(request, field_file)
 
 
 def _video_page(request: HttpRequest, slug: str, **kwargs) -> str:

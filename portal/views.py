@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.page_cache import cached_page
+from media_library import public_media as public_media_files
 from media_library.models import Video
 from portal import health
 from speeches.models import Speech
@@ -57,7 +58,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def public_media(request: HttpRequest, path: str) -> HttpResponse:
-    """Thumbnails and previews in the one-command run (nginx serves them in production)."""
+    """Thumbnails and previews in the one-command run (nginx serves them in production).
+
+    Only pictures and videos, each with its one content type, never sniffed: anything else in
+    the folder is a 404, so nothing there is ever served as HTML or script.
+    """
     from django.views.static import serve
 
-    return serve(request, path, document_root=settings.PUBLIC_MEDIA_ROOT)
+    content_type = public_media_files.content_type_for(path)
+    if content_type is None:
+        raise Http404
+    response = serve(request, path, document_root=settings.PUBLIC_MEDIA_ROOT)
+    response.headers["Content-Type"] = content_type
+    return public_media_files.with_safe_headers(response)

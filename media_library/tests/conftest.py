@@ -154,6 +154,120 @@ def nginx(live_server, settings, tmp_path: Path) -> Iterator[Nginx]:
         process.kill()
 
 
+# --- The shipped nginx site in front of gunicorn -------------------------------------------------
+
+SHIPPED_SITE = HERE.parents[1] / "deploy" / "nginx" / "portal.conf"
+SITE_HOST = "portal.example.org"
+
+
+@dataclass
+class Site:
+    """deploy/nginx/portal.conf as shipped (ports, paths and certificate swapped), in front of
+    a real gunicorn of the portal sharing the test database and media folder."""
+
+    url: str
+    media_root: Path
+
+    def get(self, path: str, **kwargs):
+        import requests
+
+        headers = {"Host": SITE_HOST, **kwargs.pop("headers", {})}
+        return requests.get(
+            f"{self.url}{path}",
+            headers=headers,
+            verify=False,  # noqa: S501 (the test's own self-signed certificate)
+            allow_redirects=False,
+            timeout=30,
+            **kwargs,
+        )
+
+
+@pytest.fixture
+def shipped_site(transactional_db, worker_environment, settings, tmp_path: Path) -> Iterator[Site]:
+    import warnings
+
+    from urllib3.exceptions import InsecureRequestWarning
+
+    from core import content_version
+    from core.testing.web import GunicornProcess
+    from media_library.tests.test_deploy import _self_signed
+
+    binary = require_executable("nginx", hint="apt-get install -y nginx")
+    media_root = Path(settings.MEDIA_ROOT)
+    (media_root / "private").mkdir(parents=True, exist_ok=True)
+    (media_root / "public").mkdir(parents=True, exist_ok=True)
+    # The test's changes move the content version in the cache gunicorn reads, as an editor's
+    # do in production: its cached pages follow them at once.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": worker_environment["REDIS_URL"],
+            "KEY_PREFIX": "portal",
+        }
+    }
+    content_version.forget_local_copy()
+    web = GunicornProcess(
+        env={
+            **worker_environment,
+            "PAGE_CACHE_VERSION_RECHECK_MS": "0",
+            "MEDIA_ROOT": str(media_root),
+            "DJANGO_ALLOWED_HOSTS": f"{SITE_HOST},127.0.0.1",
+            "DOWNLOAD_ACCEL_REDIRECT_PREFIX": "/protected/",
+            "LOG_LEVEL": "WARNING",
+        },
+        log_path=tmp_path / "gunicorn.log",
+        workers=1,
+    ).start()
+    prefix = tmp_path / "nginx"
+    prefix.mkdir()
+    cert, key = _self_signed(prefix)
+    https_port, http_port = free_port(), free_port()
+    site = SHIPPED_SITE.read_text()
+    for shipped, ours in {
+        "listen [::]:80;": "",
+        "listen [::]:443 ssl http2;": "",
+        "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl;",
+        "/etc/letsencrypt/live/portal.example.org/fullchain.pem": str(cert),
+        "/etc/letsencrypt/live/portal.example.org/privkey.pem": str(key),
+        "/srv/portal/media/": f"{media_root}/",
+        "/srv/portal/staticfiles/": f"{prefix}/static/",
+        "/var/www/letsencrypt": str(prefix),
+        "server 127.0.0.1:8000": f"server 127.0.0.1:{web.port}",
+    }.items():
+        assert shipped in site, shipped
+        site = site.replace(shipped, ours)
+    (prefix / "site.conf").write_text(site)
+    conf = prefix / "nginx.conf"
+    conf.write_text(
+        f"daemon off;\nmaster_process off;\nworker_processes 1;\npid {prefix}/nginx.pid;\n"
+        f"error_log {prefix}/error.log warn;\nevents {{ worker_connections 64; }}\n"
+        f"http {{\n access_log {prefix}/access.log;\n client_body_temp_path {prefix}/body;\n"
+        f" proxy_temp_path {prefix}/proxy;\n fastcgi_temp_path {prefix}/fastcgi;\n"
+        f" uwsgi_temp_path {prefix}/uwsgi;\n scgi_temp_path {prefix}/scgi;\n"
+        f" include {prefix}/site.conf;\n}}\n"
+    )
+    process = subprocess.Popen(
+        [binary, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        if not wait_for_port(https_port, timeout=10):
+            process.kill()
+            pytest.fail(f"nginx did not start: {process.stderr.read().decode()}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InsecureRequestWarning)
+            yield Site(url=f"https://127.0.0.1:{https_port}", media_root=media_root)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        web.stop()
+
+
 # --- S3 ----------------------------------------------------------------------------------------
 
 

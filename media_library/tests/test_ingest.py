@@ -148,3 +148,69 @@ def test_ingest_video_command_refuses_a_non_video_file_and_stores_nothing(tmp_pa
 def test_ingest_video_command_needs_an_existing_video_slug(clip):
     with pytest.raises(CommandError, match="No video"):
         call_command("ingest_video", str(clip), "--video", "nope")
+
+
+# --- Checked by content (finding 5 of the security review) ------------------------------------
+
+
+def test_a_playlist_is_refused_before_ffmpeg_opens_what_it_names(tmp_path, clip):
+    from media_library.tests import hostile
+
+    for name in ("evil.m3u8", "evil.mp4"):
+        playlist = hostile.padded_playlist(tmp_path / name, target=clip)
+        with pytest.raises(ingest.IngestError, match="This is a playlist, not a video file"):
+            ingest.probe(playlist)
+
+
+def test_a_format_outside_the_allow_list_is_refused_with_the_accepted_ones(tmp_path, small_clip):
+    # A real video, in a container FFmpeg reads but we do not accept (FLV).
+    path = tmp_path / "clip.flv"
+    with av.open(str(small_clip)) as source, av.open(str(path), "w", format="flv") as target:
+        stream = target.add_stream_from_template(source.streams.video[0])
+        for packet in source.demux(source.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                target.mux(packet)
+    with pytest.raises(ingest.IngestError, match=r"not accepted as a video.*MP4/MOV"):
+        ingest.probe(path)
+
+
+@pytest.mark.parametrize("declared", [None, 320])
+def test_a_picture_bomb_is_refused_without_being_decoded(tmp_path, declared):
+    import resource
+    import time
+
+    from media_library.tests import hostile
+
+    # 16000×16000 pixels in 0.7 MB; the header may even declare a small picture.  # noqa: RUF003
+    path = hostile.picture_bomb(tmp_path / "bomb.mov", side=16000, declared=declared)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    with pytest.raises(ingest.IngestError, match="larger than the 8192 pixels a side"):
+        ingest.probe(path)
+    with pytest.raises(ingest.IngestError):
+        ingest.make_thumbnail(path)
+    assert time.monotonic() - started < 5
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kb < 200 * 1024
+
+
+def test_a_picture_renamed_mp4_is_refused_as_a_still_image(tmp_path):
+    from media_library.tests import hostile
+
+    with pytest.raises(ingest.IngestError, match=r"This is a still image \(PNG\), not a video"):
+        ingest.probe(hostile.png_renamed(tmp_path / "still.mp4"))
+
+
+def test_too_long_or_too_large_videos_are_refused_by_their_declared_values(monkeypatch, clip):
+    monkeypatch.setattr(ingest, "MAX_DURATION_SECONDS", 1)
+    with pytest.raises(ingest.IngestError, match="longer than"):
+        ingest.probe(clip)
+    monkeypatch.undo()
+    monkeypatch.setattr(ingest, "MAX_PIXELS", 320 * 180 - 1)
+    with pytest.raises(ingest.IngestError, match="larger than"):
+        ingest.probe(clip, check_complete=False)
+    monkeypatch.undo()
+    monkeypatch.setattr(ingest, "MAX_FRAMES", 10)
+    with pytest.raises(ingest.IngestError, match="more than 10 pictures"):
+        ingest.probe(clip)

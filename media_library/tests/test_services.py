@@ -71,7 +71,7 @@ def test_ingest_fills_every_technical_field_from_the_file(clip, run_on_commit):
     ("damage", "message"),
     [
         (lambda data: b"", "empty"),
-        (lambda data: b"GIF89a not a video at all" * 40, "not a video|still image|damaged"),
+        (lambda data: b"GIF89a not a video at all" * 40, "not a video|still image|not accepted"),
         (lambda data: b"minutes of the meeting\n" * 40, "not a video file"),
         (lambda data: data[: len(data) // 2], "truncated|damaged"),
     ],
