@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from accounts.tests.factories import UserFactory
 from core.testing.services import free_port, require_executable, wait_for_port
 from media_library.synth import make_clip
-from media_library.tests.factories import UserFactory
 
 HERE = Path(__file__).resolve().parent
 
@@ -52,8 +52,6 @@ def clip(small_clip: Path, tmp_path: Path) -> Path:
 
 
 # --- Accounts ----------------------------------------------------------------------------------
-
-PASSWORD = "Correct-Horse-42!"
 
 
 @pytest.fixture

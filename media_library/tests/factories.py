@@ -3,33 +3,14 @@ from __future__ import annotations
 import hashlib
 
 import factory
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.tests.factories import UserFactory
 from media_library.models import Category, Download, Event, Language, Rendition, Tag, Video
 from media_library.services import update_search_vector
 
 # A recognisable byte pattern: range tests compare slices of it.
 RENDITION_BYTES = bytes(range(256)) * 40
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
-
-    email = factory.Sequence(lambda n: f"journalist{n}@example.org")
-    first_name = "Jo"
-    last_name = "Reporter"
-    password = factory.django.Password("Correct-Horse-42!")
-
-    @factory.post_generation
-    def verified(self, create: bool, extracted: bool | None, **kwargs) -> None:
-        if create:
-            EmailAddress.objects.create(
-                user=self, email=self.email, verified=bool(extracted), primary=True
-            )
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
