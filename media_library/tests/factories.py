@@ -13,13 +13,28 @@ from media_library.services import update_search_vector
 RENDITION_BYTES = bytes(range(256)) * 40
 
 
-class CategoryFactory(factory.django.DjangoModelFactory):
+class SluggedTermFactory(factory.django.DjangoModelFactory):
+    """A category or a tag: its slug is made from its name, and finds an existing one again."""
+
     class Meta:
-        model = Category
+        abstract = True
         django_get_or_create = ["slug"]
 
-    name = factory.Sequence(lambda n: f"Category {n}")
     slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+
+
+class CategoryFactory(SluggedTermFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class TagFactory(SluggedTermFactory):
+    class Meta:
+        model = Tag
+
+    name = factory.Sequence(lambda n: f"tag {n}")
 
 
 class EventFactory(factory.django.DjangoModelFactory):
@@ -28,15 +43,6 @@ class EventFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Summit {n}")
     slug = factory.Sequence(lambda n: f"summit-{n}")
-
-
-class TagFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Tag
-        django_get_or_create = ["slug"]
-
-    name = factory.Sequence(lambda n: f"tag {n}")
-    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
 
 
 class LanguageFactory(factory.django.DjangoModelFactory):
