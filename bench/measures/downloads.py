@@ -12,12 +12,12 @@ from bench.processes import (
     PROXY_HEADERS,
     Gunicorn,
     HttpSession,
-    Nginx,
     RSSSampler,
     download,
     log,
     rss_kib,
 )
+from core.testing.nginx import NginxProcess
 
 
 def write_big_file(path: Path, size: int) -> None:
@@ -89,7 +89,7 @@ def measure_downloads(
     cookie: tuple[str, str],
     direct: Gunicorn,
     behind_nginx: Gunicorn,
-    nginx: Nginx,
+    nginx: NginxProcess,
     file_name: str,
 ) -> dict:
     """P4 (X-Accel-Redirect), P4b (streamed by the portal), both against nginx static."""
