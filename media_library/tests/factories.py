@@ -6,6 +6,7 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from core.testing.factories import ModelFactory
 from media_library.models import Category, Download, Event, Language, Rendition, Tag, Video
 from media_library.services import update_search_vector
 
@@ -13,7 +14,7 @@ from media_library.services import update_search_vector
 RENDITION_BYTES = bytes(range(256)) * 40
 
 
-class SluggedTermFactory(factory.django.DjangoModelFactory):
+class SluggedTermFactory(ModelFactory):
     """A category or a tag: its slug is made from its name, and finds an existing one again."""
 
     class Meta:
@@ -37,7 +38,7 @@ class TagFactory(SluggedTermFactory):
     name = factory.Sequence(lambda n: f"tag {n}")
 
 
-class EventFactory(factory.django.DjangoModelFactory):
+class EventFactory(ModelFactory):
     class Meta:
         model = Event
 
@@ -45,7 +46,7 @@ class EventFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"summit-{n}")
 
 
-class LanguageFactory(factory.django.DjangoModelFactory):
+class LanguageFactory(ModelFactory):
     class Meta:
         model = Language
         django_get_or_create = ["code"]
@@ -54,10 +55,9 @@ class LanguageFactory(factory.django.DjangoModelFactory):
     name = "English"
 
 
-class VideoFactory(factory.django.DjangoModelFactory):
+class VideoFactory(ModelFactory):
     class Meta:
         model = Video
-        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Press conference number {n}")
     slug = factory.Sequence(lambda n: f"video-{n}")
@@ -80,7 +80,7 @@ class VideoFactory(factory.django.DjangoModelFactory):
             update_search_vector(video_id=self.pk)
 
 
-class RenditionFactory(factory.django.DjangoModelFactory):
+class RenditionFactory(ModelFactory):
     class Meta:
         model = Rendition
 
@@ -103,7 +103,7 @@ class RenditionFactory(factory.django.DjangoModelFactory):
     checksum_sha256 = hashlib.sha256(RENDITION_BYTES).hexdigest()
 
 
-class DownloadFactory(factory.django.DjangoModelFactory):
+class DownloadFactory(ModelFactory):
     class Meta:
         model = Download
 
