@@ -8,9 +8,6 @@ REQUIRE_SERVICES=1 (as .ci/run sets it) they fail instead, so CI can never pass 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,11 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from core.testing.celery import CeleryWorkerProcess
 from core.testing.services import free_port, postgres_server_url, service_unavailable
 from core.testing.smtp import SMTPTestServer
-
-BASE_DIR = Path(__file__).resolve().parent
-
 
 # --- Isolation of every test ------------------------------------------------------------------
 
@@ -151,83 +146,6 @@ def database_url_for_subprocess() -> str:
     if conf["ENGINE"] != "django.db.backends.postgresql":
         service_unavailable("a real worker shares the test database: needs PostgreSQL")
     return f"{postgres_server_url(conf)}/{conf['NAME']}"
-
-
-class CeleryWorkerProcess:
-    """A `celery worker` process of the portal, with its own log file."""
-
-    def __init__(self, *, env: dict[str, str], log_path: Path, name: str) -> None:
-        self.env = env
-        self.log_path = log_path
-        self.name = name
-        self.process: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 60) -> None:
-        from portal.celery import app
-
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "-Q",
-                "celery,email,media",
-                "-n",
-                f"{self.name}@%h",
-                "--concurrency",
-                "2",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel",
-                "INFO",
-            ],
-            cwd=BASE_DIR,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            self._wait_until_ready(app, timeout)
-        except BaseException:
-            self.kill()
-            raise
-
-    def _wait_until_ready(self, app, timeout: float) -> None:
-        from core.testing.celery import broker_at
-
-        deadline = time.monotonic() + timeout
-        # Ask on the worker's own broker (a drill may give it a private Redis).
-        with broker_at(self.env["REDIS_URL"]):
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(
-                        f"celery worker exited:\n{self.log_path.read_text()[-4000:]}"
-                    )
-                if app.control.ping(destination=[self._hostname()], timeout=0.5):
-                    return
-        raise RuntimeError(f"celery worker did not answer:\n{self.log_path.read_text()[-4000:]}")
-
-    def _hostname(self) -> str:
-        return f"{self.name}@{socket.gethostname()}"
-
-    def kill(self) -> None:
-        """SIGKILL, as a crashed host would: no warm shutdown, no acks."""
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
-            subprocess.run(["pkill", "-9", "-f", "--", f"{self.name}@"], check=False)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 @pytest.fixture(scope="session")

@@ -17,27 +17,31 @@ from accounts.models import User
 from accounts.validators import MAX_PASSWORD_LENGTH
 from accounts.widgets import LongSelect
 
+# The profile fields' widgets on the signup and profile forms, each with the autocomplete token
+# the browser fills it in from.
+PROFILE_WIDGETS = {
+    "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+    "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+    "organisation": forms.TextInput(attrs={"autocomplete": "organization"}),
+    "country": LongSelect(attrs={"autocomplete": "country"}),
+}
+
+
+def _required_profile_text(name: str, label: str) -> forms.CharField:
+    """Signup's required field for the user's text field `name`: its length, its widget."""
+    return forms.CharField(
+        label=label, max_length=User._meta.get_field(name).max_length, widget=PROFILE_WIDGETS[name]
+    )
+
 
 class SignupForm(allauth_forms.SignupForm):
-    first_name = forms.CharField(
-        label=_("First name"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        label=_("Last name"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
-    organisation = forms.CharField(
-        label=_("Organisation / media outlet"),
-        max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
-    )
+    first_name = _required_profile_text("first_name", _("First name"))
+    last_name = _required_profile_text("last_name", _("Last name"))
+    organisation = _required_profile_text("organisation", _("Organisation / media outlet"))
     country = forms.ChoiceField(
         label=_("Country"),
         choices=lambda: [("", _("Select your country")), *countries],
-        widget=LongSelect(attrs={"autocomplete": "country"}),
+        widget=PROFILE_WIDGETS["country"],
     )
     accept_terms = forms.BooleanField(
         label=_("I accept the terms of use"),
@@ -101,12 +105,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "organisation", "country"]
-        widgets = {
-            "country": LongSelect(attrs={"autocomplete": "country"}),
-            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
-            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
-            "organisation": forms.TextInput(attrs={"autocomplete": "organization"}),
-        }
+        widgets = PROFILE_WIDGETS
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -21,12 +21,15 @@ import json
 import os
 import platform
 import smtplib
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from core.testing.celery import CeleryWorkerProcess
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -48,12 +51,6 @@ for line in sys.stdin:
         break
 server.stop()
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class SMTPServerProcess:
@@ -102,41 +99,22 @@ def ensure_database(url: str) -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def start_worker(env: dict[str, str], concurrency: int, log_path: Path) -> subprocess.Popen:
-    from portal.celery import app
+def start_worker(env: dict[str, str], concurrency: int, log_path: Path) -> CeleryWorkerProcess:
+    """One worker on the email queue, answering pings; the test suite's own worker process."""
+    from core.testing.celery import CeleryWorkerProcess
 
-    name = f"bench-newsletter-{os.getpid()}"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "-Q",
-            "email",
-            "-n",
-            f"{name}@%h",
-            "--concurrency",
-            str(concurrency),
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=BASE_DIR,
+    worker = CeleryWorkerProcess(
         env=env,
-        stdout=log_path.open("wb"),
-        stderr=subprocess.STDOUT,
+        log_path=log_path,
+        name=f"bench-newsletter-{os.getpid()}",
+        queues="email",
+        concurrency=concurrency,
+        loglevel="WARNING",
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"worker exited, see {log_path}")
-        if app.control.ping(destination=[f"{name}@{socket.gethostname()}"], timeout=0.5):
-            return process
-    raise SystemExit(f"worker did not answer, see {log_path}")
+    try:
+        return worker.start(timeout=60)
+    except RuntimeError as exc:
+        raise SystemExit(f"{exc}\nsee {log_path}") from exc
 
 
 BENCH_DOMAIN = "newsletter.bench.example"
@@ -259,6 +237,8 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800)
     args = parser.parse_args()
 
+    from core.testing.services import free_port
+
     port = free_port()
     env = {
         **os.environ,
@@ -297,8 +277,7 @@ def main() -> None:
         portal = measure_portal(issue_id, server, args.timeout)
         raw_after = measure_raw(prepared, server)
     finally:
-        worker.terminate()
-        worker.wait(30)
+        worker.stop()
         server.stop()
     raw_rate = (raw_before["messages_per_second"] + raw_after["messages_per_second"]) / 2
 

@@ -1,7 +1,8 @@
-"""The real processes a measure runs against: gunicorn, nginx, wrk, curl; and an HTTP client.
+"""The real processes a measure runs against: gunicorn, wrk, curl; and an HTTP client.
 
 Every process binds 127.0.0.1 on a free port, writes its log into the run's folder and is
-stopped by the process id it was started with.
+stopped by the process id it was started with. gunicorn, nginx and the Celery worker are the
+test suite's own (core.testing).
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.testing.services import free_port, stop_process, wait_for_port
+from core.testing.web import GunicornProcess
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Production sits behind a TLS proxy; without this header the portal (debug off) redirects
@@ -34,49 +34,19 @@ def log(message: str) -> None:
 # --- gunicorn ---------------------------------------------------------------------------------
 
 
-class Gunicorn:
+class Gunicorn(GunicornProcess):
     """`gunicorn portal.wsgi` with sync workers, as the README runs it in production."""
 
-    def __init__(self, *, env: dict[str, str], workers: int, log_dir: Path, name: str) -> None:
-        self.env = env
-        self.workers = workers
-        self.port = free_port()
-        self.log_path = log_dir / f"gunicorn-{name}.log"
-        self.process: subprocess.Popen | None = None
+    # A 1 GB streamed download must not be cut by the worker timeout.
+    options = ["--worker-class", "sync", "--timeout", "300", "--log-level", "warning"]
+    startup_seconds = 60
+    stop_seconds = 30
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    def __init__(self, *, env: dict[str, str], workers: int, log_dir: Path, name: str) -> None:
+        super().__init__(env=env, log_path=log_dir / f"gunicorn-{name}.log", workers=workers)
 
     def start(self) -> Gunicorn:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "portal.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(self.workers),
-                "--worker-class",
-                "sync",
-                # A 1 GB streamed download must not be cut by the worker timeout.
-                "--timeout",
-                "300",
-                "--error-logfile",
-                str(self.log_path),
-                "--log-level",
-                "warning",
-            ],
-            cwd=BASE_DIR,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        if not wait_for_port(self.port, timeout=60):
-            self.stop()
-            raise RuntimeError(f"gunicorn did not start, see {self.log_path}")
+        super().start()
         # Every worker has booted once all are listed and each answers the health check.
         deadline = time.monotonic() + 60
         while len(self.worker_pids()) < self.workers and time.monotonic() < deadline:
@@ -89,9 +59,6 @@ class Gunicorn:
         if self.process is None:
             return []
         return children_of(self.process.pid)
-
-    def stop(self) -> None:
-        stop_process(self.process, timeout=30)
 
 
 def children_of(pid: int) -> list[int]:
@@ -149,93 +116,6 @@ class RSSSampler:
         """The largest growth of any one process over its own baseline."""
         growth = max((self.peak[pid] - self.baseline[pid] for pid in self.pids), default=0)
         return round(growth / 1024, 1)
-
-
-# --- nginx ------------------------------------------------------------------------------------
-
-NGINX_CONF = """
-daemon off;
-master_process off;
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/client_body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-    types {{ video/mp4 mp4; }}
-    default_type application/octet-stream;
-    sendfile on;
-    tcp_nopush on;
-    server {{
-        listen 127.0.0.1:{port};
-        # The internal location of deploy/nginx/portal.conf: reachable only via X-Accel-Redirect.
-        location /protected/ {{
-            internal;
-            alias {private_root}/;
-        }}
-        # The reference: the same file served statically, no Django in the way.
-        location /bench-static/ {{
-            alias {static_root}/;
-        }}
-        location / {{
-            proxy_pass {upstream};
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto https;
-        }}
-    }}
-}}
-"""
-
-
-def find_nginx() -> str | None:
-    return shutil.which("nginx") or (
-        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
-    )
-
-
-class Nginx:
-    def __init__(
-        self, *, binary: str, prefix: Path, upstream: str, private_root: Path, static_root: Path
-    ) -> None:
-        self.binary = binary
-        self.prefix = prefix
-        self.port = free_port()
-        prefix.mkdir(parents=True, exist_ok=True)
-        self.conf = prefix / "nginx.conf"
-        self.conf.write_text(
-            NGINX_CONF.format(
-                prefix=prefix,
-                port=self.port,
-                upstream=upstream,
-                private_root=private_root,
-                static_root=static_root,
-            )
-        )
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> Nginx:
-        self.process = subprocess.Popen(
-            [self.binary, "-p", str(self.prefix), "-c", str(self.conf), "-e", "stderr"],
-            stdout=subprocess.DEVNULL,
-            stderr=(self.prefix / "stderr.log").open("wb"),
-        )
-        if not wait_for_port(self.port, timeout=10):
-            self.stop()
-            raise RuntimeError(f"nginx did not start, see {self.prefix}")
-        return self
-
-    def stop(self) -> None:
-        stop_process(self.process, timeout=10)
 
 
 # --- An HTTP client with cookies, for logins, forms and redirects ------------------------------

@@ -28,8 +28,10 @@ from bench.measures import signups as p6
 from bench.measures import throughput as p1
 from bench.measures.pages import REFERENCE, Page
 from bench.measures.plan import Plan, as_dict
-from bench.processes import BASE_DIR, Gunicorn, Nginx, log
+from bench.processes import BASE_DIR, Gunicorn, log
 from bench.report import document as report
+from core.testing.nginx import NginxProcess
+from core.testing.services import find_executable
 
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
 # A full run's budget is 20 minutes; the million-video point is skipped when the steps
@@ -316,8 +318,7 @@ def execute(run: Run) -> None:
         try:
             return p6.measure_signups(web=web, smtp=smtp, count=plan.signups)
         finally:
-            worker.terminate()
-            worker.wait(30)
+            worker.stop()
 
     results["P6"] = run.step("P6 signup to code email", signups)
 
@@ -325,7 +326,7 @@ def execute(run: Run) -> None:
     def downloads() -> dict:
         from media_library.models import Rendition, Video
 
-        nginx_binary = processes.find_nginx()
+        nginx_binary = find_executable("nginx")
         if nginx_binary is None:
             raise RuntimeError("nginx is not installed (apt-get install -y nginx)")
         private_root = Path(settings.MEDIA_ROOT) / "private"
@@ -352,12 +353,14 @@ def execute(run: Run) -> None:
                 name="behind-nginx",
             ).start()
             processes_started.append(behind)
-            nginx = Nginx(
+            nginx = NginxProcess(
                 binary=nginx_binary,
                 prefix=run.work_dir / "nginx",
                 upstream=behind.url,
                 private_root=private_root,
-                static_root=big.parent,
+                # The reference: the same file served statically, no Django in the way.
+                static_locations={"/bench-static/": big.parent},
+                forwarded_proto="https",
             ).start()
             processes_started.append(nginx)
             return p4.measure_downloads(

@@ -5,8 +5,6 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from core import publishing
 from core.publishable import PublicationStatus, Publishable
@@ -19,15 +17,12 @@ class PublishableAdmin(admin.ModelAdmin):
     `core.publishing`, like the beat tasks and the commands: one set of rules for all."""
 
     actions = ["publish_selected", "unpublish_selected"]
-    # Each admin words these for its own items (and its catalogue translates them).
-    publish_label = _("Publish the selected items now")
-    unpublish_label = _("Unpublish the selected items (back to draft)")
-    published_message = ngettext_lazy(
-        "%(count)d item published.", "%(count)d items published.", "count"
-    )
-    unpublished_message = ngettext_lazy(
-        "%(count)d item unpublished.", "%(count)d items unpublished.", "count"
-    )
+    # Each admin words these for its own items, and its app's catalogue translates them: the
+    # actions' labels, and their messages as ngettext_lazy(..., "count").
+    publish_label: str
+    unpublish_label: str
+    published_message: str
+    unpublished_message: str
 
     def has_publish_permission(self, request: HttpRequest) -> bool:
         return self.has_change_permission(request)

@@ -9,6 +9,7 @@ Redis is down; the outage is logged once per call so that operators see it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -40,66 +41,42 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
 
-    def _fallback(self, operation: str, default: Any) -> Any:
-        logger.warning("cache %s skipped: Redis is unreachable", operation)
-        return default
+    def _unless_redis_is_down(self, fallback: Any, call: Callable[..., Any], *args: Any) -> Any:
+        """`call(*args)`, or `fallback` (and a warning) while Redis is unreachable."""
+        try:
+            return call(*args)
+        except REDIS_DOWN:
+            logger.warning("cache %s skipped: Redis is unreachable", call.__name__)
+            return fallback
+
+    # Each call keeps RedisCache's arguments; what it answers while Redis is down comes first.
 
     def get(self, key, default=None, version=None):
-        try:
-            return super().get(key, default, version)
-        except REDIS_DOWN:
-            return self._fallback("get", default)
+        return self._unless_redis_is_down(default, super().get, key, default, version)
 
     def get_many(self, keys, version=None):
-        try:
-            return super().get_many(keys, version)
-        except REDIS_DOWN:
-            return self._fallback("get_many", {})
+        return self._unless_redis_is_down({}, super().get_many, keys, version)
 
     def set(self, key, value, timeout=None, version=None):
-        try:
-            return super().set(key, value, timeout, version)
-        except REDIS_DOWN:
-            return self._fallback("set", None)
+        return self._unless_redis_is_down(None, super().set, key, value, timeout, version)
 
     def set_many(self, data, timeout=None, version=None):
-        try:
-            return super().set_many(data, timeout, version)
-        except REDIS_DOWN:
-            return self._fallback("set_many", list(data))
+        return self._unless_redis_is_down(list(data), super().set_many, data, timeout, version)
 
     def add(self, key, value, timeout=None, version=None):
-        try:
-            return super().add(key, value, timeout, version)
-        except REDIS_DOWN:
-            return self._fallback("add", True)
+        return self._unless_redis_is_down(True, super().add, key, value, timeout, version)
 
     def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except REDIS_DOWN:
-            return self._fallback("delete", False)
+        return self._unless_redis_is_down(False, super().delete, key, version)
 
     def has_key(self, key, version=None):
-        try:
-            return super().has_key(key, version)
-        except REDIS_DOWN:
-            return self._fallback("has_key", False)
+        return self._unless_redis_is_down(False, super().has_key, key, version)
 
     def delete_many(self, keys, version=None):
-        try:
-            return super().delete_many(keys, version)
-        except REDIS_DOWN:
-            return self._fallback("delete_many", None)
+        return self._unless_redis_is_down(None, super().delete_many, keys, version)
 
     def incr(self, key, delta=1, version=None):
-        try:
-            return super().incr(key, delta, version)
-        except REDIS_DOWN:
-            return self._fallback("incr", delta)
+        return self._unless_redis_is_down(delta, super().incr, key, delta, version)
 
     def touch(self, key, timeout=None, version=None):
-        try:
-            return super().touch(key, timeout, version)
-        except REDIS_DOWN:
-            return self._fallback("touch", False)
+        return self._unless_redis_is_down(False, super().touch, key, timeout, version)

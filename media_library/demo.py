@@ -6,6 +6,7 @@ Idempotent: a video whose slug exists is left alone. Each clip takes about a sec
 from __future__ import annotations
 
 import tempfile
+import tomllib
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from media_library.synth import make_clip
 
 CATEGORIES = ["Press conference", "B-roll / stock footage", "Edited package", "Speech", "Interview"]
 LANGUAGES = [("en", "English"), ("fr", "French")]
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
 USAGE_TERMS = (
     "Free of charge for editorial use by journalists and broadcasters. Credit the source as "
     "shown. Not for commercial, advertising or political campaign use. Do not alter the "
@@ -35,108 +37,9 @@ EVENTS = {
     "defence-ministers-meeting": ("Meeting of Defence Ministers", date(2025, 6, 5), "Brussels"),
 }
 
-CLIPS = [
-    {
-        "slug": "nato-russia-council-defence-ministers-opening-remarks",
-        "title": "NATO-Russia Council: opening remarks at the Defence Ministers' informal session",
-        "summary": (
-            "The Secretary General opens the NATO-Russia Council in Defence Ministers' informal "
-            "session: solidarity in the face of terrorism, Afghanistan, the Balkans and Iraq, "
-            "defence reform and military-to-military cooperation."
-        ),
-        "shot_list": (
-            "00:00:00 Wide shot of the council table, ministers taking their seats\n"
-            "00:00:01 Medium shot, Secretary General opening the session\n"
-            "00:00:02 Close-up, name plates and interpreters' booths\n"
-            "00:00:03 Cutaway, press photographers leaving the room"
-        ),
-        "category": "Speech",
-        "event": "nrc-defence-ministers-2004",
-        "country": "RO",
-        "location": "Poiana Brașov",
-        "recorded_on": date(2004, 10, 13),
-        "tags": ["NATO-Russia Council", "defence ministers", "counter-terrorism"],
-        "languages": ["en", "fr"],
-        "pattern": "smptehdbars",
-        "tone": 1000,
-    },
-    {
-        "slug": "headquarters-exterior-b-roll",
-        "title": "Headquarters exterior and flags (B-roll)",
-        "summary": "General views of the headquarters building, the flag line and the entrance.",
-        "shot_list": (
-            "00:00:00 Wide shot, flags of the member countries in the wind\n"
-            "00:00:01 Pan across the main building facade\n"
-            "00:00:02 Delegation cars arriving at the entrance"
-        ),
-        "category": "B-roll / stock footage",
-        "country": "BE",
-        "location": "Brussels",
-        "recorded_on": date(2025, 5, 20),
-        "tags": ["headquarters", "flags", "stock footage"],
-        "languages": [],
-        "pattern": "smptebars",
-        "tone": 440,
-    },
-    {
-        "slug": "defence-ministers-press-conference",
-        "title": "Press conference after the meeting of Defence Ministers",
-        "summary": "The Secretary General answers questions on capability targets and support.",
-        "shot_list": (
-            "00:00:00 Secretary General walks to the podium\n"
-            "00:00:01 Opening statement on capability targets\n"
-            "00:00:02 Journalists raising hands, question on air defence\n"
-            "00:00:03 Reverse shot of the press room"
-        ),
-        "category": "Press conference",
-        "event": "defence-ministers-meeting",
-        "country": "BE",
-        "location": "Brussels",
-        "recorded_on": date(2025, 6, 5),
-        "tags": ["defence ministers", "press conference", "air defence"],
-        "languages": ["en"],
-        "pattern": "pal100bars",
-        "tone": 880,
-    },
-    {
-        "slug": "exercise-maritime-patrol-package",
-        "title": "Maritime patrol exercise in the Mediterranean (edited package)",
-        "summary": "An edited package on a maritime patrol exercise: ships, helicopters, crews.",
-        "shot_list": (
-            "00:00:00 Aerial shot of a frigate under way\n"
-            "00:00:01 Helicopter landing on the flight deck\n"
-            "00:00:02 Crew on the bridge checking the radar\n"
-            "00:00:03 Sunset over the task group"
-        ),
-        "category": "Edited package",
-        "country": "IT",
-        "location": "Mediterranean Sea",
-        "recorded_on": date(2025, 4, 2),
-        "tags": ["maritime", "exercise", "Active Endeavour"],
-        "languages": ["en", "fr"],
-        "pattern": "rgbtestsrc",
-        "tone": 660,
-    },
-    {
-        "slug": "interview-deputy-secretary-general",
-        "title": "Interview with the Deputy Secretary General on partnerships",
-        "summary": "A sit-down interview on partnerships and practical cooperation.",
-        "shot_list": (
-            "00:00:00 Two-shot, interviewer and Deputy Secretary General\n"
-            "00:00:01 Close-up on the answer about partnerships\n"
-            "00:00:02 Cutaway, hands and notes"
-        ),
-        "category": "Interview",
-        "event": "defence-ministers-meeting",
-        "country": "BE",
-        "location": "Brussels",
-        "recorded_on": date(2025, 6, 6),
-        "tags": ["interview", "partnerships"],
-        "languages": ["fr"],
-        "pattern": "testsrc2",
-        "tone": 523,
-    },
-]
+# The clips: editorial content (titles, summaries, shot lists), kept as data like the speeches'
+# demo transcript.
+CLIPS: list[dict] = tomllib.loads((DEMO_DATA / "clips.toml").read_text(encoding="utf-8"))["clips"]
 
 # Two renditions per clip: a "broadcast" one and a small one, which also makes the preview.
 RENDITIONS = [

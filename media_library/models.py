@@ -43,61 +43,75 @@ class PhraseSearchQuery(SearchQuery):
         self.function = "search_phrase_query"
 
 
-class Category(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+class CatalogueTerm(models.Model):
+    """A term videos are filed under (category, event, tag, language), shown by its name."""
 
     class Meta:
-        ordering = ["position", "name"]
-        verbose_name = _("category")
-        verbose_name_plural = _("categories")
+        abstract = True
+        ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Event(models.Model):
+class SluggedTerm(CatalogueTerm):
+    """A term with a unique name and slug (category, tag); an event's may be longer."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+
+    class Meta(CatalogueTerm.Meta):
+        abstract = True
+
+
+class Category(SluggedTerm):
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta(SluggedTerm.Meta):
+        ordering = ["position", "name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+
+class Event(CatalogueTerm):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
 
-    class Meta:
+    class Meta(CatalogueTerm.Meta):
         ordering = ["-starts_on", "name"]
         verbose_name = _("event")
         verbose_name_plural = _("events")
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class Tag(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
-
-    class Meta:
-        ordering = ["name"]
+class Tag(SluggedTerm):
+    class Meta(SluggedTerm.Meta):
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class Language(models.Model):
+class Language(CatalogueTerm):
     """A spoken language of a video's audio (ISO 639-1 code)."""
 
     code = models.CharField(_("code"), max_length=12, unique=True)
     name = models.CharField(_("name"), max_length=100)
 
-    class Meta:
-        ordering = ["name"]
+    class Meta(CatalogueTerm.Meta):
         verbose_name = _("language")
         verbose_name_plural = _("languages")
 
-    def __str__(self) -> str:
-        return self.name
+
+def _filed_under(term: type[CatalogueTerm], verbose_name: str) -> models.ForeignKey:
+    """A video's optional term: deleting the term leaves its videos unfiled, not deleted."""
+    return models.ForeignKey(
+        term,
+        verbose_name=verbose_name,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="videos",
+    )
 
 
 # The catalogue's default order, which video_newest_idx (migration 0002) serves.
@@ -231,22 +245,8 @@ class Video(Publishable):
     recorded_on = models.DateField(_("date recorded"), null=True, blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
     country = CountryField(_("country"), blank=True)
-    event = models.ForeignKey(
-        Event,
-        verbose_name=_("event"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="videos",
-    )
-    category = models.ForeignKey(
-        Category,
-        verbose_name=_("category"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="videos",
-    )
+    event = _filed_under(Event, _("event"))
+    category = _filed_under(Category, _("category"))
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="videos")
     languages = models.ManyToManyField(
         Language, verbose_name=_("languages"), blank=True, related_name="videos"

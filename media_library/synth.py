@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import av.error
 import av.filter
+import av.frame
 
 # lavfi sources that draw test charts.
 PATTERNS = ("smptehdbars", "smptebars", "pal100bars", "rgbtestsrc", "testsrc2")
 
 
-def _pull(graph: av.filter.Graph):
+def _frames(*chain: tuple[str, str | None]) -> Iterator[av.frame.Frame]:
+    """The frames out of a linear lavfi graph: a source, its filters, then the sink,
+    each given as (filter name, arguments)."""
+    graph = av.filter.Graph()
+    nodes = [graph.add(name, args) for name, args in chain]
+    for upstream, downstream in itertools.pairwise(nodes):
+        upstream.link_to(downstream)
+    graph.configure()
     while True:
         try:
             yield graph.pull()
@@ -40,26 +50,20 @@ def make_clip(
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         sound = out.add_stream("aac", rate=48000, layout="stereo") if audio else None
 
-        graph = av.filter.Graph()
-        source = graph.add(pattern, f"size={width}x{height}:rate={rate}:duration={seconds}")
-        convert = graph.add("format", "yuv420p")
-        sink = graph.add("buffersink")
-        source.link_to(convert)
-        convert.link_to(sink)
-        graph.configure()
-        for frame in _pull(graph):
+        for frame in _frames(
+            (pattern, f"size={width}x{height}:rate={rate}:duration={seconds}"),
+            ("format", "yuv420p"),
+            ("buffersink", None),
+        ):
             out.mux(video.encode(frame))
         out.mux(video.encode(None))
 
         if sound is not None:
-            tone = av.filter.Graph()
-            sine = tone.add("sine", f"frequency={tone_hz}:sample_rate=48000:duration={seconds}")
-            shape = tone.add("aformat", "sample_fmts=fltp:channel_layouts=stereo")
-            audio_sink = tone.add("abuffersink")
-            sine.link_to(shape)
-            shape.link_to(audio_sink)
-            tone.configure()
-            for frame in _pull(tone):
+            for frame in _frames(
+                ("sine", f"frequency={tone_hz}:sample_rate=48000:duration={seconds}"),
+                ("aformat", "sample_fmts=fltp:channel_layouts=stereo"),
+                ("abuffersink", None),
+            ):
                 frame.time_base = Fraction(1, 48000)
                 out.mux(sound.encode(frame))
             out.mux(sound.encode(None))

@@ -9,6 +9,7 @@ from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 CODE_PATTERN = re.compile(r"\b([BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4})\b")
 NEW_PASSWORD = "Brand-New-Secret-77"
+WRONG_CODE = "BBBB-CCCC"  # well formed, never issued
 
 
 def code_in(body: str) -> str:
@@ -26,6 +27,21 @@ def submit(client, django_capture_on_commit_callbacks):
             return client.post(url, data or {}, **kwargs)
 
     return _submit
+
+
+@pytest.fixture
+def submit_wrong_codes(submit):
+    """Submit a wrong code `times` times: each attempt before the last must be refused with
+    "Incorrect code."; returns the answer to the last one."""
+
+    def _submit_wrong_codes(url: str, *, times: int):
+        for _ in range(times - 1):
+            response = submit(url, {"code": WRONG_CODE})
+            assert response.status_code == 200
+            assert "Incorrect code." in response.content.decode()
+        return submit(url, {"code": WRONG_CODE})
+
+    return _submit_wrong_codes
 
 
 @pytest.fixture

@@ -4,14 +4,14 @@ import factory
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
+from core.testing.factories import ModelFactory
 
 DEFAULT_PASSWORD = "Correct-Horse-42!"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"journalist{n}@newsroom.example")
     first_name = factory.Faker("first_name")

@@ -15,6 +15,7 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import Client
 from django.urls import reverse
 
+from accounts.forms import SignupForm
 from accounts.tests.conftest import code_in
 from accounts.tests.factories import DEFAULT_PASSWORD
 
@@ -74,19 +75,7 @@ def no_rate_limits(settings):
 @pytest.mark.parametrize(
     ("name", "fields"),
     [
-        (
-            "account_signup",
-            [
-                "first_name",
-                "last_name",
-                "organisation",
-                "country",
-                "email",
-                "password1",
-                "password2",
-                "accept_terms",
-            ],
-        ),
+        ("account_signup", SignupForm.field_order),  # every field the signup form has
         ("account_login", ["login", "password", "remember"]),
         ("account_reset_password", ["email"]),
     ],

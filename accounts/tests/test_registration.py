@@ -9,7 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.tests.conftest import code_in
+from accounts.tests.conftest import WRONG_CODE, code_in
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_welcome_page_refuses_to_send_the_user_to_another_site(client, user):
 def test_wrong_code_is_rejected_with_a_clear_message(client, register, submit):
     register()
 
-    response = submit(CODE_PAGE, {"code": "BBBB-CCCC"})
+    response = submit(CODE_PAGE, {"code": WRONG_CODE})
 
     assert response.status_code == 200
     assert "Incorrect code." in response.content.decode()
@@ -49,16 +49,14 @@ def test_wrong_code_is_rejected_with_a_clear_message(client, register, submit):
 
 
 def test_too_many_wrong_codes_kill_the_code_and_logging_in_sends_a_new_one(
-    client, register, submit, mailoutbox, registration_data
+    client, register, submit, submit_wrong_codes, mailoutbox, registration_data
 ):
     register()
     first_code = code_in(mailoutbox[0].body)
 
-    for _ in range(settings.ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS - 1):
-        response = submit(CODE_PAGE, {"code": "BBBB-CCCC"})
-        assert response.status_code == 200
-        assert "Incorrect code." in response.content.decode()
-    response = submit(CODE_PAGE, {"code": "BBBB-CCCC"})
+    response = submit_wrong_codes(
+        CODE_PAGE, times=settings.ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS
+    )
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login"))

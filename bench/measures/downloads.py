@@ -12,12 +12,12 @@ from bench.processes import (
     PROXY_HEADERS,
     Gunicorn,
     HttpSession,
-    Nginx,
     RSSSampler,
     download,
     log,
     rss_kib,
 )
+from core.testing.nginx import NginxProcess
 
 
 def write_big_file(path: Path, size: int) -> None:
@@ -89,7 +89,7 @@ def measure_downloads(
     cookie: tuple[str, str],
     direct: Gunicorn,
     behind_nginx: Gunicorn,
-    nginx: Nginx,
+    nginx: NginxProcess,
     file_name: str,
 ) -> dict:
     """P4 (X-Accel-Redirect), P4b (streamed by the portal), both against nginx static."""
@@ -111,55 +111,37 @@ def measure_downloads(
             sizes = [rss_kib(pid) for pid in workers]
             if attempt >= 3 * len(workers) and max(sizes) - min(sizes) < 4 * 1024:
                 break
+
+    def fresh_link(base: str) -> Callable[[], str]:
+        """A new account-bound link per download, asked for through `base`."""
+        return lambda: (
+            base + signed_link(base, cookie=cookie, slug=fixtures_slug, rendition_id=rendition_id)
+        )
+
+    # Each path: its link, the request's headers, the server whose workers' memory is sampled
+    # (none: nginx alone), the status and size expected.
+    paths = {
+        "nginx static": (lambda: f"{nginx.url}/bench-static/{file_name}", {}, None, 200, size),
+        "portal via X-Accel-Redirect": (fresh_link(nginx.url), headers, behind_nginx, 200, size),
+        "portal streamed (no nginx)": (fresh_link(direct.url), headers, direct, 200, size),
+        "portal streamed, Range second half": (
+            fresh_link(direct.url),
+            {**headers, "Range": f"bytes={size // 2}-"},
+            direct,
+            206,
+            size - size // 2,
+        ),
+    }
     for round_number in range(plan.download_repeats):
-        runs = {
-            "nginx static": lambda: timed_downloads(
-                url=lambda: f"{nginx.url}/bench-static/{file_name}",
-                headers={},
+        for name, (link, path_headers, server, status, expected) in paths.items():
+            outcome = timed_downloads(
+                url=link,
+                headers=path_headers,
                 repeats=1,
-                expected_size=size,
-                workers=[],
-            ),
-            "portal via X-Accel-Redirect": lambda: timed_downloads(
-                url=lambda: (
-                    nginx.url
-                    + signed_link(
-                        nginx.url, cookie=cookie, slug=fixtures_slug, rendition_id=rendition_id
-                    )
-                ),
-                headers=headers,
-                repeats=1,
-                expected_size=size,
-                workers=behind_nginx.worker_pids(),
-            ),
-            "portal streamed (no nginx)": lambda: timed_downloads(
-                url=lambda: (
-                    direct.url
-                    + signed_link(
-                        direct.url, cookie=cookie, slug=fixtures_slug, rendition_id=rendition_id
-                    )
-                ),
-                headers=headers,
-                repeats=1,
-                expected_size=size,
-                workers=direct.worker_pids(),
-            ),
-            "portal streamed, Range second half": lambda: timed_downloads(
-                url=lambda: (
-                    direct.url
-                    + signed_link(
-                        direct.url, cookie=cookie, slug=fixtures_slug, rendition_id=rendition_id
-                    )
-                ),
-                headers={**headers, "Range": f"bytes={size // 2}-"},
-                repeats=1,
-                expected_size=size - size // 2,
-                workers=direct.worker_pids(),
-                expected_status=206,
-            ),
-        }
-        for name, run in runs.items():
-            outcome = run()
+                expected_size=expected,
+                workers=server.worker_pids() if server else [],
+                expected_status=status,
+            )
             entry = results.setdefault(name, {"runs": [], "rss": []})
             entry["runs"].append(outcome["mb_per_second"])
             if outcome["rss_growth_mib"] is not None:

@@ -3,46 +3,33 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass
 class Plan:
-    """How much of everything: the full run, or the smoke run's few seconds per measure."""
+    """How much of everything: the full run (the defaults), or the smoke run's few seconds per
+    measure."""
 
-    smoke: bool
-    p2_sizes: list[tuple[int, int]]  # (videos, speeches) at which queries are counted
-    p1_videos: int
-    p3_sizes: list[int]
-    load_seconds: float
-    rounds: int
-    connections: int
-    web_workers: int
-    download_bytes: int
-    download_repeats: int
-    subscribers: int
-    signups: int
-    search_repeats: int
-    profile_requests: int
+    smoke: bool = False
+    # (videos, speeches) at which queries are counted
+    p2_sizes: list[tuple[int, int]] = field(default_factory=lambda: [(1_000, 100), (10_000, 1_000)])
+    p1_videos: int = 10_000
+    p3_sizes: list[int] = field(default_factory=lambda: [100_000, 1_000_000])
+    load_seconds: float = 8
+    rounds: int = 3
+    connections: int = 4
+    web_workers: int = 3
+    download_bytes: int = 1 << 30
+    download_repeats: int = 5
+    subscribers: int = 10_000
+    signups: int = 9
+    search_repeats: int = 15
+    profile_requests: int = 60
 
     @classmethod
     def full(cls, *, million: bool = True) -> Plan:
-        return cls(
-            smoke=False,
-            p2_sizes=[(1_000, 100), (10_000, 1_000)],
-            p1_videos=10_000,
-            p3_sizes=[100_000, 1_000_000] if million else [100_000],
-            load_seconds=8,
-            rounds=3,
-            connections=4,
-            web_workers=3,
-            download_bytes=1 << 30,
-            download_repeats=5,
-            subscribers=10_000,
-            signups=9,
-            search_repeats=15,
-            profile_requests=60,
-        )
+        return cls() if million else cls(p3_sizes=[100_000])
 
     @classmethod
     def smoke_run(cls) -> Plan:

@@ -8,10 +8,14 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 def service_unavailable(reason: str) -> None:
@@ -20,10 +24,15 @@ def service_unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def require_executable(name: str, *, hint: str) -> str:
-    path = shutil.which(name) or (
+def find_executable(name: str) -> str | None:
+    """A program on the PATH, or in /usr/sbin (nginx, redis-server) where the PATH may not look."""
+    return shutil.which(name) or (
         f"/usr/sbin/{name}" if os.path.exists(f"/usr/sbin/{name}") else None
     )
+
+
+def require_executable(name: str, *, hint: str) -> str:
+    path = find_executable(name)
     if not path:
         service_unavailable(f"needs {name}: {hint}")
     return path  # type: ignore[return-value]
@@ -48,10 +57,20 @@ def wait_for_port(port: int, *, host: str = "127.0.0.1", timeout: float = 20) ->
     return False
 
 
+def start_module(*args: str, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    """`python -m <args>` in the project's folder, its output appended to `log_path`."""
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", *args],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
 def stop_process(process, *, timeout: float = 15) -> None:
     """Ask a server process to stop (SIGTERM), and kill it if it has not within `timeout`."""
-    import subprocess
-
     if process is None or process.poll() is not None:
         return
     process.terminate()

@@ -6,62 +6,56 @@ import pytest
 
 from core.smtp import Failure, backoff_seconds, classify, describe
 
-
-@pytest.mark.parametrize(
-    "exc",
-    [
-        smtplib.SMTPRecipientsRefused({"gone@example.org": (550, b"5.1.1 Mailbox unavailable")}),
-        smtplib.SMTPDataError(554, b"5.6.0 Message rejected as spam"),
-        smtplib.SMTPRecipientsRefused(
+# Each failure by the class it falls in, under a name that says what the server answered.
+FAILURES = {
+    # A 5xx refusal of the message.
+    Failure.PERMANENT: {
+        "recipient-550": smtplib.SMTPRecipientsRefused(
+            {"gone@example.org": (550, b"5.1.1 Mailbox unavailable")}
+        ),
+        "data-554": smtplib.SMTPDataError(554, b"5.6.0 Message rejected as spam"),
+        "every-recipient-5xx": smtplib.SMTPRecipientsRefused(
             {"a@example.org": (550, b"no"), "b@example.org": (553, b"bad address")}
         ),
-    ],
-    ids=["recipient-550", "data-554", "every-recipient-5xx"],
-)
-def test_a_5xx_refusal_of_the_message_is_permanent(exc):
-    assert classify(exc) is Failure.PERMANENT
-
-
-@pytest.mark.parametrize(
-    "exc",
-    [
-        smtplib.SMTPDataError(451, b"4.3.0 Try again later"),
-        smtplib.SMTPRecipientsRefused({"busy@example.org": (452, b"4.2.2 Mailbox full")}),
-        smtplib.SMTPRecipientsRefused(
+    },
+    # A 4xx answer about the message.
+    Failure.TEMPORARY: {
+        "data-451": smtplib.SMTPDataError(451, b"4.3.0 Try again later"),
+        "recipient-452": smtplib.SMTPRecipientsRefused(
+            {"busy@example.org": (452, b"4.2.2 Mailbox full")}
+        ),
+        "one-recipient-of-two-4xx": smtplib.SMTPRecipientsRefused(
             {"a@example.org": (550, b"no"), "b@example.org": (450, b"later")}
         ),
-    ],
-    ids=["data-451", "recipient-452", "one-recipient-of-two-4xx"],
-)
-def test_a_4xx_answer_about_the_message_is_temporary(exc):
-    assert classify(exc) is Failure.TEMPORARY
+    },
+    # Nothing about the recipient: the session or the connection failed.
+    Failure.CONNECTION: {
+        "disconnected": smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
+        "421-at-data": smtplib.SMTPDataError(421, b"4.3.2 Service shutting down"),
+        "421-at-rcpt": smtplib.SMTPRecipientsRefused({"a@example.org": (421, b"4.3.2 closing")}),
+        "sender-refused-553": smtplib.SMTPSenderRefused(
+            553, b"5.7.1 Sender not allowed", "noreply@portal.example"
+        ),
+        "login-refused-535": smtplib.SMTPAuthenticationError(535, b"5.7.8 Bad credentials"),
+        "greeting-554": smtplib.SMTPConnectError(554, b"No SMTP service here"),
+        "connection-refused": ConnectionRefusedError(111, "Connection refused"),
+        "timeout": TimeoutError("timed out"),
+    },
+}
 
 
 @pytest.mark.parametrize(
-    "exc",
+    ("exc", "failure"),
     [
-        smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
-        smtplib.SMTPDataError(421, b"4.3.2 Service shutting down"),
-        smtplib.SMTPRecipientsRefused({"a@example.org": (421, b"4.3.2 closing")}),
-        smtplib.SMTPSenderRefused(553, b"5.7.1 Sender not allowed", "noreply@portal.example"),
-        smtplib.SMTPAuthenticationError(535, b"5.7.8 Bad credentials"),
-        smtplib.SMTPConnectError(554, b"No SMTP service here"),
-        ConnectionRefusedError(111, "Connection refused"),
-        TimeoutError("timed out"),
-    ],
-    ids=[
-        "disconnected",
-        "421-at-data",
-        "421-at-rcpt",
-        "sender-refused-553",
-        "login-refused-535",
-        "greeting-554",
-        "connection-refused",
-        "timeout",
+        pytest.param(exc, failure, id=f"{failure.value}-{name}")
+        for failure, failures in FAILURES.items()
+        for name, exc in failures.items()
     ],
 )
-def test_a_failure_that_says_nothing_about_the_recipient_is_a_connection_failure(exc):
-    assert classify(exc) is Failure.CONNECTION
+def test_a_5xx_about_the_message_is_permanent_a_4xx_temporary_else_a_connection_failure(
+    exc, failure
+):
+    assert classify(exc) is failure
 
 
 def test_the_backoff_doubles_from_its_base_up_to_its_maximum():

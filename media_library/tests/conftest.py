@@ -8,14 +8,14 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from accounts.tests.factories import UserFactory
+from core.testing.nginx import NginxProcess
 from core.testing.services import free_port, require_executable, wait_for_port
 from media_library.synth import make_clip
-from media_library.tests.factories import UserFactory
 
 HERE = Path(__file__).resolve().parent
 
@@ -53,8 +53,6 @@ def clip(small_clip: Path, tmp_path: Path) -> Path:
 
 # --- Accounts ----------------------------------------------------------------------------------
 
-PASSWORD = "Correct-Horse-42!"
-
 
 @pytest.fixture
 def verified_user(db):
@@ -74,84 +72,22 @@ def verified_client(client, verified_user):
 
 # --- nginx -------------------------------------------------------------------------------------
 
-NGINX_CONF = """
-daemon off;
-master_process off;
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-    access_log {prefix}/access.log;
-    client_body_temp_path {prefix}/client_body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-    types {{ video/mp4 mp4; video/quicktime mov; }}
-    default_type application/octet-stream;
-    sendfile on;
-    server {{
-        listen 127.0.0.1:{port};
-        # The same internal location as deploy/nginx/portal.conf.
-        location /protected/ {{
-            internal;
-            alias {private_root}/;
-        }}
-        location / {{
-            proxy_pass {upstream};
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        }}
-    }}
-}}
-"""
-
-
-@dataclass
-class Nginx:
-    url: str
-    process: subprocess.Popen
-    prefix: Path
-
-    def log(self) -> str:
-        path = self.prefix / "error.log"
-        return path.read_text() if path.exists() else ""
-
 
 @pytest.fixture
-def nginx(live_server, settings, tmp_path: Path) -> Iterator[Nginx]:
+def nginx(live_server, settings, tmp_path: Path) -> Iterator[NginxProcess]:
     """nginx in front of the live server, serving X-Accel-Redirect from the private media."""
-    binary = require_executable("nginx", hint="apt-get install -y nginx")
-    prefix = tmp_path / "nginx"
-    prefix.mkdir()
     private_root = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
     private_root.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    conf = prefix / "nginx.conf"
-    conf.write_text(
-        NGINX_CONF.format(
-            prefix=prefix, port=port, private_root=private_root, upstream=live_server.url
-        )
-    )
-    process = subprocess.Popen(
-        [binary, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    if not wait_for_port(port, timeout=10):
-        process.kill()
-        pytest.fail(
-            f"nginx did not start: {process.stderr.read().decode() if process.stderr else ''}"
-        )
+    server = NginxProcess(
+        binary=require_executable("nginx", hint="apt-get install -y nginx"),
+        prefix=tmp_path / "nginx",
+        upstream=live_server.url,
+        private_root=private_root,
+    ).start()
     settings.ALLOWED_HOSTS = ["*"]
     settings.DOWNLOAD_ACCEL_REDIRECT_PREFIX = "/protected/"
-    yield Nginx(url=f"http://127.0.0.1:{port}", process=process, prefix=prefix)
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    yield server
+    server.stop()
 
 
 # --- The shipped nginx site in front of gunicorn -------------------------------------------------

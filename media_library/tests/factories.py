@@ -3,10 +3,10 @@ from __future__ import annotations
 import hashlib
 
 import factory
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.tests.factories import UserFactory
+from core.testing.factories import ModelFactory
 from media_library.models import Category, Download, Event, Language, Rendition, Tag, Video
 from media_library.services import update_search_vector
 
@@ -14,34 +14,31 @@ from media_library.services import update_search_vector
 RENDITION_BYTES = bytes(range(256)) * 40
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class SluggedTermFactory(ModelFactory):
+    """A category or a tag: its slug is made from its name, and finds an existing one again."""
+
     class Meta:
-        model = User
-        skip_postgeneration_save = True
-
-    email = factory.Sequence(lambda n: f"journalist{n}@example.org")
-    first_name = "Jo"
-    last_name = "Reporter"
-    password = factory.django.Password("Correct-Horse-42!")
-
-    @factory.post_generation
-    def verified(self, create: bool, extracted: bool | None, **kwargs) -> None:
-        if create:
-            EmailAddress.objects.create(
-                user=self, email=self.email, verified=bool(extracted), primary=True
-            )
-
-
-class CategoryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Category
+        abstract = True
         django_get_or_create = ["slug"]
 
-    name = factory.Sequence(lambda n: f"Category {n}")
     slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
 
 
-class EventFactory(factory.django.DjangoModelFactory):
+class CategoryFactory(SluggedTermFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class TagFactory(SluggedTermFactory):
+    class Meta:
+        model = Tag
+
+    name = factory.Sequence(lambda n: f"tag {n}")
+
+
+class EventFactory(ModelFactory):
     class Meta:
         model = Event
 
@@ -49,16 +46,7 @@ class EventFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"summit-{n}")
 
 
-class TagFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Tag
-        django_get_or_create = ["slug"]
-
-    name = factory.Sequence(lambda n: f"tag {n}")
-    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
-
-
-class LanguageFactory(factory.django.DjangoModelFactory):
+class LanguageFactory(ModelFactory):
     class Meta:
         model = Language
         django_get_or_create = ["code"]
@@ -67,10 +55,9 @@ class LanguageFactory(factory.django.DjangoModelFactory):
     name = "English"
 
 
-class VideoFactory(factory.django.DjangoModelFactory):
+class VideoFactory(ModelFactory):
     class Meta:
         model = Video
-        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Press conference number {n}")
     slug = factory.Sequence(lambda n: f"video-{n}")
@@ -93,7 +80,7 @@ class VideoFactory(factory.django.DjangoModelFactory):
             update_search_vector(video_id=self.pk)
 
 
-class RenditionFactory(factory.django.DjangoModelFactory):
+class RenditionFactory(ModelFactory):
     class Meta:
         model = Rendition
 
@@ -116,7 +103,7 @@ class RenditionFactory(factory.django.DjangoModelFactory):
     checksum_sha256 = hashlib.sha256(RENDITION_BYTES).hexdigest()
 
 
-class DownloadFactory(factory.django.DjangoModelFactory):
+class DownloadFactory(ModelFactory):
     class Meta:
         model = Download
 

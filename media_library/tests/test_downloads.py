@@ -15,9 +15,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from media_library import delivery
 from media_library.models import Download, Rendition, Video
-from media_library.tests.conftest import PASSWORD
 from media_library.tests.factories import RENDITION_BYTES, RenditionFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,8 +53,6 @@ def signed_url(verified_user, rendition) -> str:
 
 
 def test_anonymous_visitor_logs_in_comes_back_to_the_video_and_downloads(client, rendition):
-    from media_library.tests.factories import UserFactory
-
     user = UserFactory(verified=True)
     video_url = rendition.video.get_absolute_url()
 
@@ -66,7 +64,8 @@ def test_anonymous_visitor_logs_in_comes_back_to_the_video_and_downloads(client,
     assert not Download.objects.exists()
 
     response = client.post(
-        reverse("account_login"), {"login": user.email, "password": PASSWORD, "next": video_url}
+        reverse("account_login"),
+        {"login": user.email, "password": DEFAULT_PASSWORD, "next": video_url},
     )
     assert response.status_code == 302 and response["Location"] == video_url
     assert "Download" in client.get(video_url).content.decode()
@@ -161,8 +160,6 @@ def test_a_link_signed_with_another_key_serves_nothing(verified_client, verified
 
 
 def test_another_accounts_link_is_refused(client, signed_url):
-    from media_library.tests.factories import UserFactory
-
     client.force_login(UserFactory(verified=True))
     response = client.get(signed_url)
     assert response.status_code == 403

@@ -9,12 +9,12 @@ from django.core.files import File
 from django.db import connection
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
 from media_library import services
 from media_library.models import Rendition, Video
 from media_library.tests.factories import (
     RenditionFactory,
     TagFactory,
-    UserFactory,
     VideoFactory,
 )
 

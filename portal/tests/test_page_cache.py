@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
 from core import content_version
 from core.content_version import CACHE_KEY as VERSION_KEY
 from core.page_cache import CSRF_PLACEHOLDER, MAX_CACHED_QUERY_LENGTH
@@ -19,7 +20,6 @@ from media_library.models import Rendition, Video
 from media_library.tests.factories import (
     RenditionFactory,
     TagFactory,
-    UserFactory,
     VideoFactory,
 )
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from accounts.tests.factories import UserFactory
 from media_library.tests.factories import (
     DownloadFactory,
     RenditionFactory,
-    UserFactory,
     VideoFactory,
 )
 from newsletter.tests.factories import SubscriptionFactory

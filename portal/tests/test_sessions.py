@@ -7,8 +7,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from accounts.tests.factories import UserFactory
 from core.sessions import SessionStore
-from media_library.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,13 +5,13 @@ import datetime
 import factory
 from django.utils import timezone
 
+from core.testing.factories import ModelFactory
 from speeches.models import Speech
 
 
-class SpeechFactory(factory.django.DjangoModelFactory):
+class SpeechFactory(ModelFactory):
     class Meta:
         model = Speech
-        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Remarks on transatlantic security, part {n}")
     slug = factory.Sequence(lambda n: f"remarks-{n}")

@@ -173,28 +173,19 @@ def test_list_shows_published_speeches_newest_first_and_no_drafts(client):
     ],
 )
 def test_list_filters_by_speaker_event_year_and_search(client, query, expected):
-    SpeechFactory(
-        published=True,
-        title="Ann at the summit",
-        speaker_name="Ann Orator",
-        event="Summit",
-        date_delivered=datetime.date(2022, 6, 1),
-        body="On interoperability.",
-    )
-    SpeechFactory(
-        published=True,
-        title="Bob at the summit",
-        speaker_name="Bob Orator",
-        event="Summit",
-        date_delivered=datetime.date(2021, 6, 1),
-    )
-    SpeechFactory(
-        published=True,
-        title="Carol elsewhere",
-        speaker_name="Carol Orator",
-        event="Press conference",
-        date_delivered=datetime.date(2020, 6, 1),
-    )
+    for title, speaker, event, year, body in [
+        ("Ann at the summit", "Ann Orator", "Summit", 2022, "On interoperability."),
+        ("Bob at the summit", "Bob Orator", "Summit", 2021, "On the budget."),
+        ("Carol elsewhere", "Carol Orator", "Press conference", 2020, "On the budget."),
+    ]:
+        SpeechFactory(
+            published=True,
+            title=title,
+            speaker_name=speaker,
+            event=event,
+            date_delivered=datetime.date(year, 6, 1),
+            body=body,
+        )
 
     response = client.get(LIST_URL, query)
 
