@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from core import tasks  # noqa: F401 - registers the Celery tasks
+        from core import checks, tasks  # noqa: F401 - registers the checks and Celery tasks

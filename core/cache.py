@@ -1,9 +1,10 @@
 """A Redis cache that degrades instead of failing when Redis is unreachable.
 
-The cache holds only derived data and rate-limit counters, so a Redis outage must not turn a
-signup or a page view into an error page: reads miss, writes are dropped, and `add()` reports
-success so that allauth's rate-limit lock does not stall. Rate limits are therefore off while
-Redis is down; the outage is logged once per call so that operators see it.
+The cache holds derived data and rate-limit counters, so a Redis outage must not turn a
+signup or a page view into an error page: reads of derived data miss and writes are dropped.
+Rate limits fail closed instead of open: while Redis is down their counters (allauth's
+`allauth:rl:` keys and their locks) live in this process's memory, so each web process still
+refuses the sixth wrong password, on its own. The outage is logged once per call.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
+# The cache keys of allauth's rate limits (allauth.core.internal.ratelimit.get_cache_key).
+RATE_LIMIT_PREFIX = "allauth:rl:"
 
 
 class ReusedClientRedisCacheClient(RedisCacheClient):
@@ -40,12 +44,23 @@ class ResilientRedisCache(RedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = ReusedClientRedisCacheClient
+        # Shared by the threads of this process (LocMemCache keeps its data per name).
+        self._rate_limits = LocMemCache(
+            "core.cache.rate-limits", {"OPTIONS": {"MAX_ENTRIES": 50_000}}
+        )
 
     def _unless_redis_is_down(self, fallback: Any, call: Callable[..., Any], *args: Any) -> Any:
-        """`call(*args)`, or `fallback` (and a warning) while Redis is unreachable."""
+        """`call(*args)`, or while Redis is unreachable (with a warning): for a rate-limit key
+        the same call on this process's memory, for anything else `fallback`."""
         try:
             return call(*args)
         except REDIS_DOWN:
+            key = args[0] if args else None
+            if isinstance(key, str) and key.startswith(RATE_LIMIT_PREFIX):
+                logger.warning(
+                    "cache %s: Redis is unreachable, rate limit kept in this process", call.__name__
+                )
+                return getattr(self._rate_limits, call.__name__)(*args)
             logger.warning("cache %s skipped: Redis is unreachable", call.__name__)
             return fallback
 

@@ -294,6 +294,11 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# How many proxies in front of the portal append to X-Forwarded-For (nginx of deploy/: 1).
+# Rate limits count per client address: 0 (no proxy) reads REMOTE_ADDR, which behind a proxy
+# is the proxy's for every client, so one client's failures would lock everyone
+# (docs/security.md, Trusted proxies).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "login": "30/m/ip",

@@ -47,6 +47,8 @@ urlpatterns = [
     path("videos/", include("media_library.urls")),
     path("speeches/", include("speeches.urls")),
     path("newsletter/", include("newsletter.urls")),
+    # Before the admin's own URLs: its login is the site's (rate limits, lockout).
+    path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -28,6 +34,21 @@ def home(request: HttpRequest) -> HttpResponse:
             "latest_speeches": Speech.objects.published().newest_first()[:HOME_SPEECHES],
         },
     )
+
+
+@never_cache
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's sign-in is the site's: one login form, with its rate limits and lockout.
+
+    Django's own admin login has neither, so a password could be guessed there without end.
+    A signed-in account that is not staff gets a 403, not a loop back to the login.
+    """
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("admin:index")
+    return redirect(f"{reverse('account_login')}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")
 
 
 @never_cache
