@@ -65,3 +65,17 @@ class PublishableAdmin(admin.ModelAdmin):
         self.message_user(
             request, self.unpublished_message % {"count": len(items)}, messages.SUCCESS
         )
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """A record kept as it happened (a download, a consent): editors may read it, nobody may
+    add, change or delete it in the admin. It goes only with the account it belongs to."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

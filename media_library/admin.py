@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
-from core.admin import PublishableAdmin
+from core.admin import PublishableAdmin, RecordAdmin
 from media_library import public_media, services
 from media_library.forms import RenditionAdminForm, VideoAdminForm
 from media_library.models import Category, Download, Event, Language, Rendition, Tag, Video
@@ -261,15 +261,9 @@ class LanguageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Download)
-class DownloadAdmin(admin.ModelAdmin):
+class DownloadAdmin(RecordAdmin):
     list_display = ["created_at", "user", "rendition"]
     list_select_related = ["user", "rendition__video"]
     date_hierarchy = "created_at"
     search_fields = ["user__email", "rendition__video__title"]
     raw_id_fields = ["user", "rendition"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -216,3 +216,23 @@ def test_rendition_admin_pages_render(admin_client):
     change = admin_client.get(reverse("admin:media_library_rendition_change", args=[rendition.pk]))
     assert change.status_code == 200
     assert rendition.checksum_sha256 in change.content.decode()
+
+
+def test_finding_10_an_editor_cannot_delete_download_history(client):
+    """The download history is a record: it goes only with the account it belongs to."""
+    from accounts.roles import ensure_editor_group
+    from accounts.tests.factories import UserFactory
+    from media_library.models import Download
+    from media_library.tests.factories import DownloadFactory
+
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(ensure_editor_group())
+    client.force_login(editor)
+    download = DownloadFactory()
+
+    delete = reverse("admin:media_library_download_delete", args=[download.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    changelist = client.get(reverse("admin:media_library_download_changelist"))
+    assert changelist.status_code == 200
+    assert "delete_selected" not in changelist.content.decode()
+    assert Download.objects.filter(pk=download.pk).exists()
