@@ -386,13 +386,13 @@ def main() -> int:
         if o.status == "not planted":
             print(f"| {o.mutation.name} | {o.mutation.what} | | not planted: {o.detail} |")
             continue
-        killers = "<br>".join(f"`{name}`" for name in o.killers) or "**none**"
-        verdict = {"killed": "killed", "survived": "**survived**", "error": "**error**"}[o.status]
-        note = f" ({o.detail})" if o.detail else ""
-        print(
-            f"| {o.mutation.name} | {o.mutation.what} | {o.ran} | "
-            f"{verdict} by {len(o.killers)}{note}: {killers} |"
-        )
+        if o.status == "killed":
+            killers = "<br>".join(f"`{name}`" for name in o.killers)
+            verdict = f"killed by {len(o.killers)}: {killers}"
+        else:
+            verdict = f"**{o.status}**" + (f": {o.detail}" if o.detail else "")
+            verdict += "".join(f"<br>`{name}`" for name in o.killers)
+        print(f"| {o.mutation.name} | {o.mutation.what} | {o.ran} | {verdict} |")
 
     after = tree_state()
     if after != before:
