@@ -8,8 +8,10 @@ REQUIRE_SERVICES=1 (as .ci/run sets it) they fail instead, so CI can never pass 
 from __future__ import annotations
 
 import os
+import random
 import time
 import uuid
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -228,6 +230,28 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2, message: 
 @pytest.fixture
 def wait():
     return wait_for
+
+
+# --- Fuzz seeds -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fuzz_seed(request) -> int:
+    """The seed of a fuzzer or drill: the same on every run, printed, and replayable.
+
+    By default it is derived from the test's id (not from `hash()`, which changes per process
+    with PYTHONHASHSEED). `FUZZ_SEED=<n>` replays a run, `FUZZ_SEED=random` explores new ones;
+    the seed is printed either way, and pytest shows it with a failure.
+    """
+    chosen = os.environ.get("FUZZ_SEED", "")
+    if chosen == "random":
+        seed = random.randrange(2**32)
+    elif chosen:
+        seed = int(chosen)
+    else:
+        seed = zlib.crc32(request.node.nodeid.encode())
+    print(f"fuzz seed {seed} (FUZZ_SEED={seed} to replay)")
+    return seed
 
 
 # --- Figures ----------------------------------------------------------------------------------

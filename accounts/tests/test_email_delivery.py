@@ -53,8 +53,15 @@ def test_the_code_email_is_sent_in_the_language_of_the_page(
 
     submit(SIGNUP, registration_data, HTTP_ACCEPT_LANGUAGE="fr")
 
-    assert code_in(mailoutbox[0].body)
-    assert mailoutbox[0].alternatives[0][1] == "text/html"
+    message = mailoutbox[0]
+    assert code_in(message.body)
+    assert message.subject.endswith("Votre code de vérification")
+    assert "Saisissez ce code pour vérifier votre adresse électronique :" in message.body
+    assert "Ce code expire dans 30 minutes." in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert '<html lang="fr">' in html
+    # English pages get English: accounts/tests/test_promises.py.
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import time
@@ -334,9 +333,8 @@ def _random_range_header(rng: random.Random) -> str:
     return "".join(parts)
 
 
-def test_finding_7_parse_range_raises_nothing_but_unsatisfiable_on_random_headers():
-    seed = int(os.environ.get("RANGE_FUZZ_SEED") or random.randrange(2**32))
-    print(f"parse_range fuzz seed: {seed} (RANGE_FUZZ_SEED={seed} to replay)")
+def test_finding_7_parse_range_raises_nothing_but_unsatisfiable_on_random_headers(fuzz_seed):
+    seed = fuzz_seed
     rng = random.Random(seed)
 
     for _ in range(3000):

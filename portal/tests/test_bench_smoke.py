@@ -29,6 +29,7 @@ def _postgres_server_url() -> str:
     return postgres_server_url(connection.settings_dict)
 
 
+@pytest.mark.timeout(960)  # the bench subprocess alone may take 900 s
 def test_bench_smoke_mode_measures_everything_and_writes_the_report(
     postgres, redis_url: str, tmp_path: Path
 ):

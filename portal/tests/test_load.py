@@ -28,6 +28,7 @@ CLIENTS = int(os.environ.get("LOAD_CLIENTS", 200 if ON_CI else 40))
 SECONDS = float(os.environ.get("LOAD_SECONDS", 60 if ON_CI else 10))
 
 
+@pytest.mark.timeout(int(SECONDS) + 300)  # the load itself, then the threads' own 120 s grace
 def test_concurrent_clients_browsing_and_downloading_get_no_server_error(
     worker_environment, transactional_db, settings, tmp_path
 ):
