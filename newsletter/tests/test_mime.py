@@ -9,7 +9,7 @@ import pytest
 
 from newsletter import rendering
 from newsletter.mime import MessageTemplate
-from newsletter.tests.conftest import unsubscribe_urls
+from newsletter.tests.conftest import unsubscribe_links
 from newsletter.tests.factories import IssueFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +148,7 @@ def test_each_copy_has_its_own_links_date_and_message_id(site_url):
         (bo, second, "<m2@portal.example>"),
     ):
         message = parsed(data)
-        urls = unsubscribe_urls(user=user)
+        urls = unsubscribe_links(user)
         assert message["To"] == user.email and message["Message-ID"] == message_id
         assert message["List-Unsubscribe"].strip() == f"<{urls['one_click']}>, <{urls['mailto']}>"
         text = message.get_body(preferencelist=("plain",)).get_content()
@@ -157,11 +157,11 @@ def test_each_copy_has_its_own_links_date_and_message_id(site_url):
         assert urls["page"] in text and urls["page"] in html
 
 
-def test_the_renderer_signs_the_same_links_as_unsubscribe_urls(site_url):
+def test_the_renderer_signs_each_subscribers_own_links(site_url):
     renderer = rendering.IssueRenderer(IssueFactory())
     user = UserFactory()
 
-    assert renderer.urls(user.pk) == unsubscribe_urls(user=user)
+    assert renderer.urls(user.pk) == unsubscribe_links(user)
 
 
 def test_a_template_whose_markers_do_not_survive_is_not_used(site_url):
