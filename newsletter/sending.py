@@ -47,7 +47,7 @@ from core.smtp import Failure, TemporaryDeliveryError, backoff_seconds, classify
 from core.tasks import enqueue
 from mailer.services import queue_email
 from newsletter import conf
-from newsletter.claims import Claimed, claims, relaxed_commit_flush
+from newsletter.claims import Claimed, claim_next, record, relaxed_commit_flush
 from newsletter.mime import is_plain_address
 from newsletter.models import Delivery, Issue, Subscription
 from newsletter.rendering import IssueRenderer, renderer_for
@@ -217,20 +217,22 @@ def send_batch(*, issue_id: int, batch_size: int | None = None) -> BatchResult:
     except OSError as exc:  # smtplib's errors are OSErrors too
         raise TemporaryDeliveryError(describe(exc)) from exc
     sender = Sender(renderer, mail)
+    previous: Claimed | None = None
     try:
-        with relaxed_commit_flush(), claims(issue_id, only_smtp=sender.only_smtp) as rows:
-            delivery = rows.next()
-            while delivery is not None:
-                outcome, changes = _deliver(delivery, sender)
+        with relaxed_commit_flush():
+            while result.processed < size:
+                with transaction.atomic():  # one row: claim, send, record, commit
+                    delivery = claim_next(issue_id, after=previous)
+                    if delivery is None and previous is not None:
+                        delivery = claim_next(issue_id)  # a row given back behind us
+                    if delivery is None:
+                        break
+                    outcome, changes = _deliver(delivery, sender)
+                    record(delivery, changes)
+                previous = delivery
                 setattr(result, outcome, getattr(result, outcome) + 1)
-                more = result.processed < size
                 if interval:
-                    # The pause is taken with no row claimed.
-                    rows.record(delivery, changes, claim_next=False)
-                    time.sleep(interval)
-                    delivery = rows.next() if more else None
-                else:
-                    delivery = rows.record(delivery, changes, claim_next=more)
+                    time.sleep(interval)  # with no row claimed
     finally:
         with suppress(Exception):
             mail.close()
@@ -298,11 +300,6 @@ class Sender:
         self.from_email = sanitize_address(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET)
         # What smtplib would put in MAIL FROM, worked out once (it parses it for each message).
         self.envelope_from = smtplib.quoteaddr(self.from_email)
-
-    @property
-    def only_smtp(self) -> bool:
-        """Sending runs no code but smtplib's (a backend may use the database, for one)."""
-        return self.smtp is not None
 
     def send(self, delivery: Claimed) -> None:
         message_id = self.renderer.message_id_for(delivery.id)
