@@ -1,8 +1,10 @@
 """Sending on PostgreSQL through a real SMTP server: the path the workers take.
 
-Each message is its own transaction: the claim of its row, the SMTP exchange, the update of
-its outcome, the commit. These tests run outside any test transaction, as a worker does; the
-killed worker drills (test_delivery_drills.py) check the same path under SIGKILL.
+Each message is its own transaction (the claim of its row, the SMTP exchange, the update of
+its outcome, the commit) in one database round trip (`claims.PipelinedClaims`: a row's
+outcome, its commit and the next claim in one query). These tests run outside any test
+transaction, as a worker does; the killed worker drills (test_delivery_drills.py) check the
+same path under SIGKILL.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def assert_connection_clean() -> None:
         assert cursor.fetchone() == (0,)
 
 
-def test_each_message_costs_one_claim_and_one_update_and_every_row_is_sent_once(pg, smtp, site_url):
+def test_each_message_costs_one_round_trip_and_every_row_is_sent_once(pg, smtp, site_url):
     issue, rows = sending_issue(6)
 
     with CaptureQueriesContext(connection) as captured:
@@ -52,11 +54,11 @@ def test_each_message_costs_one_claim_and_one_update_and_every_row_is_sent_once(
 
     assert result.sent == 6 and result.follow_up == "finished"
     assert received_per_address(smtp) == {row.email: 1 for row in rows}
-    on_rows = [q["sql"] for q in captured if "newsletter_delivery" in q["sql"]]
-    # A claim and an update per message; at the end a claim after the last row and one
-    # from the head of the index find nothing.
-    assert sum("SKIP LOCKED" in sql for sql in on_rows) == 6 + 2
-    assert sum(sql.startswith("UPDATE") for sql in on_rows) == 6
+    claims = [q["sql"] for q in captured if "SKIP LOCKED" in q["sql"]]
+    # The first claim, then one query per message: its outcome, its commit and the next
+    # claim; at the end one more look from the head of the index.
+    assert len(claims) == 1 + 6 + 1
+    assert sum(sql.startswith("UPDATE") and "; COMMIT; BEGIN; SELECT" in sql for sql in claims) == 6
     for row in Delivery.objects.filter(issue=issue):
         assert (row.status, row.attempts, row.last_error) == ("sent", 1, "")
         assert row.last_attempt_at <= row.sent_at
