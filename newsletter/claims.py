@@ -24,6 +24,7 @@ Two ways to run that same transaction per row:
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -106,8 +107,11 @@ class PipelinedClaims:
     `UPDATE ...; COMMIT; BEGIN; <claim>` as one query: the row's outcome is committed one
     round trip after the SMTP server's answer, as with `atomic()`, and the next row is
     claimed in a transaction of its own. A failing statement stops the ones after it;
-    `release()` rolls back whatever is open. Django's connection stays in autocommit and is
-    not told about these transactions: `can_pipeline()` says when that is safe.
+    `release()` (on leaving `pipelined_claims()`) rolls back whatever is open. Django's
+    connection stays in autocommit and is not told about these transactions:
+    `can_pipeline()` says when that is safe. The claim is a prepared statement (planned once
+    per batch): a pooler in front of PostgreSQL must keep a session on one server connection
+    (PgBouncer's session mode, not transaction mode).
 
     The claim resumes after the batch's last row, in the claim index's order: rows sent
     meanwhile leave dead entries at the head of the index until vacuum, and a claim that
@@ -120,6 +124,9 @@ class PipelinedClaims:
         self.issue_id = issue_id
         self._after = _HEAD
         self._cursor = connection.cursor()
+        # Planned once per batch, not at every message: the claim joins three tables.
+        self._claim_statement = f"newsletter_claim_{uuid.uuid4().hex}"
+        self._execute(f"PREPARE {self._claim_statement} {_claim_sql()}", None)
 
     def next(self) -> Claimed | None:
         """Open a transaction and claim the next due row (None, and no transaction, if none)."""
@@ -136,12 +143,13 @@ class PipelinedClaims:
         return self._claim(f"{update}; COMMIT; BEGIN; ", params)
 
     def _claim(self, before: str, params: list[Any]) -> Claimed | None:
-        row = self._execute(before + _claim_sql(), [*params, *self._claim_params()])
+        claim = f"EXECUTE {self._claim_statement}(%s, %s, %s, %s)"
+        row = self._execute(before + claim, [*params, *self._claim_params()])
         if row is None and self._after is not _HEAD:
             self._after = _HEAD  # nothing after our last row: look from the head, once
-            row = self._execute(_claim_sql(), self._claim_params())
+            row = self._execute(claim, self._claim_params())
         if row is None:
-            self._execute("COMMIT", [])  # the claim's empty transaction
+            self._execute("COMMIT", None)  # the claim's empty transaction
             return None
         claimed = Claimed(*row)
         self._after = (claimed.next_attempt_at, claimed.id)
@@ -150,24 +158,21 @@ class PipelinedClaims:
     def _claim_params(self) -> list[Any]:
         return [self.issue_id, timezone.now(), *self._after]
 
-    def _execute(self, sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    def _execute(self, sql: str, params: list[Any] | None) -> tuple[Any, ...] | None:
         """The last statement's first row, if it returns rows."""
-        try:
-            self._cursor.execute(sql, params)
-            while self._cursor.nextset():
-                pass
-            if self._cursor.pgresult.status == ExecStatus.TUPLES_OK:
-                return self._cursor.fetchone()
-            return None
-        except BaseException:
-            self.release()
-            raise
+        self._cursor.execute(sql, params)
+        while self._cursor.nextset():
+            pass
+        if self._cursor.pgresult.status == ExecStatus.TUPLES_OK:
+            return self._cursor.fetchone()
+        return None
 
     def release(self) -> None:
-        """Roll back the row in flight, if any: it stays as it was."""
+        """Roll back the row in flight, if any (it stays as it was); forget the claim."""
         with suppress(Exception):
             if connection.connection.info.transaction_status != TransactionStatus.IDLE:
                 self._cursor.execute("ROLLBACK")
+            self._cursor.execute(f"DEALLOCATE {self._claim_statement}")
         with suppress(Exception):
             self._cursor.close()
 
@@ -187,20 +192,20 @@ _HEAD = (datetime(1, 1, 1, tzinfo=UTC), 0)
 
 @cache
 def _claim_sql() -> str:
-    """The claim: the issue, now, and the position to resume after (next attempt time, id),
-    a row comparison that `newsletter_delivery_claim_idx` serves as a range, in its order.
-    Only our models' table names go into it."""
+    """The claim, to prepare: $1 the issue, $2 now, ($3, $4) the position to resume after
+    (next attempt time, id), a row comparison that `newsletter_delivery_claim_idx` serves as
+    a range, in its order. Only our models' table names go into it."""
     quote = connection.ops.quote_name
     deliveries = quote(Delivery._meta.db_table)
     subscriptions = quote(Subscription._meta.db_table)
     users = quote(User._meta.db_table)
     return (
-        "SELECT d.id, d.email, d.attempts, s.is_active AND u.is_active, u.id, u.first_name, "  # noqa: S608
+        "(bigint, timestamptz, timestamptz, bigint) AS "  # noqa: S608
+        "SELECT d.id, d.email, d.attempts, s.is_active AND u.is_active, u.id, u.first_name, "
         f"d.next_attempt_at FROM {deliveries} d "
         f"JOIN {subscriptions} s ON s.id = d.subscription_id JOIN {users} u ON u.id = s.user_id "
-        f"WHERE d.issue_id = %s AND d.status = '{Delivery.Status.PENDING.value}' "
-        "AND d.next_attempt_at <= %s "
-        "AND (d.next_attempt_at, d.id) > (%s, %s) "
+        f"WHERE d.issue_id = $1 AND d.status = '{Delivery.Status.PENDING.value}' "
+        "AND d.next_attempt_at <= $2 AND (d.next_attempt_at, d.id) > ($3, $4) "
         "ORDER BY d.next_attempt_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED"
     )
 

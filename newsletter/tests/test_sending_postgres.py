@@ -54,11 +54,13 @@ def test_each_message_costs_one_round_trip_and_every_row_is_sent_once(pg, smtp, 
 
     assert result.sent == 6 and result.follow_up == "finished"
     assert received_per_address(smtp) == {row.email: 1 for row in rows}
-    claims = [q["sql"] for q in captured if "SKIP LOCKED" in q["sql"]]
+    claims = [q["sql"] for q in captured if "EXECUTE newsletter_claim_" in q["sql"]]
     # The first claim, then one query per message: its outcome, its commit and the next
     # claim; at the end one more look from the head of the index.
     assert len(claims) == 1 + 6 + 1
-    assert sum(sql.startswith("UPDATE") and "; COMMIT; BEGIN; SELECT" in sql for sql in claims) == 6
+    assert (
+        sum(sql.startswith("UPDATE") and "; COMMIT; BEGIN; EXECUTE" in sql for sql in claims) == 6
+    )
     for row in Delivery.objects.filter(issue=issue):
         assert (row.status, row.attempts, row.last_error) == ("sent", 1, "")
         assert row.last_attempt_at <= row.sent_at
