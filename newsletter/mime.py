@@ -71,11 +71,6 @@ class Markers:
 _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def is_plain_address(address: str) -> bool:
-    """An ASCII dot-atom address, which every email and SMTP tool writes as it is."""
-    return _PLAIN_ADDRESS.match(address) is not None
-
-
 class MessageTemplate:
     """One issue's message with a marker in place of each per-recipient value.
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import math
-import smtplib
 import time
 from contextlib import suppress
 from dataclasses import asdict, dataclass
@@ -48,7 +47,6 @@ from core.tasks import enqueue
 from mailer.services import queue_email
 from newsletter import claims, conf
 from newsletter.claims import Claimed
-from newsletter.mime import is_plain_address
 from newsletter.models import Delivery, Issue, Subscription
 from newsletter.rendering import IssueRenderer, renderer_for
 
@@ -306,10 +304,10 @@ def _failure(
 class Sender:
     """Sends one subscriber's copy over the batch's mail connection.
 
-    With Django's SMTP backend the copy is the batch's MIME template filled in, handed to the
-    backend's own `smtplib` connection (what `EmailBackend._send` does, without building the
-    message with the email package each time); with any other backend (a test outbox, a
-    console), an `EmailMultiAlternatives` goes through `send_messages` as usual.
+    With Django's SMTP backend the copy is the batch's MIME template filled in, handed to
+    `sendmail()` of the backend's own `smtplib` connection (what `EmailBackend._send` does,
+    without building the message with the email package each time); with any other backend
+    (the console of the local run), an `EmailMultiAlternatives` goes through `send_messages`.
     """
 
     def __init__(self, renderer: IssueRenderer, connection: Any) -> None:
@@ -322,15 +320,11 @@ class Sender:
         )
         self.smtp = getattr(connection, "connection", None) if plain_smtp else None
         self.from_email = sanitize_address(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET)
-        # What smtplib would put in MAIL FROM, worked out once (it parses it for each message).
-        self.envelope_from = smtplib.quoteaddr(self.from_email)
 
     @property
     def only_smtp(self) -> bool:
         """Sending runs no code but smtplib's (a backend may use the database, for one)."""
         return self.smtp is not None
-        # What smtplib would put in MAIL FROM, worked out once (it parses it for each message).
-        self.envelope_from = smtplib.quoteaddr(self.from_email)
 
     def send(self, delivery: Claimed) -> None:
         message_id = self.renderer.message_id_for(delivery.id)
@@ -341,10 +335,7 @@ class Sender:
                 to=delivery.email,
                 message_id=message_id,
             )
-            if len(recipients) == 1 and is_plain_address(recipients[0]):
-                _sendmail(self.smtp, self.envelope_from, f"<{recipients[0]}>", data)
-            else:
-                self.smtp.sendmail(self.from_email, recipients, data)
+            self.smtp.sendmail(self.from_email, recipients, data)
             return
         message = self.renderer.message_for(
             user_id=delivery.user_id,
@@ -354,38 +345,6 @@ class Sender:
             connection=self.connection,
         )
         self.connection.send_messages([message])
-
-
-def _sendmail(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
-    """`smtp.sendmail(...)` for one recipient, both addresses already in their SMTP form.
-
-    The same commands, answers and exceptions as smtplib's (from its source), without parsing
-    both addresses again for each message (`smtplib.quoteaddr` costs more than the rest).
-    """
-    smtp.ehlo_or_helo_if_needed()
-    options = f" size={len(data)}" if smtp.does_esmtp and smtp.has_extn("size") else ""
-    smtp.putcmd("mail", f"FROM:{sender}{options}")
-    code, response = smtp.getreply()
-    if code != 250:
-        _end_transaction(smtp, code)
-        raise smtplib.SMTPSenderRefused(code, response, sender.strip("<>"))
-    smtp.putcmd("rcpt", f"TO:{recipient}")
-    code, response = smtp.getreply()
-    if code not in (250, 251):
-        _end_transaction(smtp, code)
-        raise smtplib.SMTPRecipientsRefused({recipient.strip("<>"): (code, response)})
-    code, response = smtp.data(data)
-    if code != 250:
-        _end_transaction(smtp, code)
-        raise smtplib.SMTPDataError(code, response)
-
-
-def _end_transaction(smtp: smtplib.SMTP, code: int) -> None:
-    """After a refusal, as smtplib does: 421 means the server is closing, else RSET."""
-    if code == 421:
-        smtp.close()
-    else:
-        smtp._rset()
 
 
 def _follow_up(*, issue_id: int, full: bool) -> str:
