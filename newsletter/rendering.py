@@ -16,7 +16,6 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.html import escape
 
 from accounts.models import User
@@ -71,11 +70,9 @@ class IssueRenderer:
     suffix reversed once, not two `reverse()` calls per copy.
     """
 
-    def __init__(
-        self, issue: Issue, *, cards: dict[str, list[dict[str, Any]]] | None = None
-    ) -> None:
+    def __init__(self, issue: Issue) -> None:
         self.issue = issue
-        self.cards = featured_cards(issue=issue) if cards is None else cards
+        self.cards = featured_cards(issue=issue)
         self.site_url = conf.site_url()
         self.host = urlsplit(self.site_url).hostname or "localhost"
         marker = uuid.uuid4().hex
@@ -261,39 +258,6 @@ class IssueRenderer:
 
     def message_id_for(self, delivery_id: int) -> str:
         return f"<newsletter.{self.issue.pk}.{delivery_id}@{self.host}>"
-
-
-# The last issue's renderer in this process, with what it was built from.
-_last_renderer: dict[str, tuple[tuple[Any, ...], IssueRenderer]] = {}
-
-
-def renderer_for(issue: Issue) -> IssueRenderer:
-    """A renderer for the issue, shared by the batches this process sends for it.
-
-    Rendering the templates and building the MIME template cost a batch tens of milliseconds;
-    the next batch of the same issue reuses them as long as nothing they were made from has
-    changed (the issue, its published featured items, the settings and language they read).
-    """
-    cards = featured_cards(issue=issue)
-    key = (
-        issue.pk,
-        issue.updated_at,
-        issue.subject,
-        issue.intro,
-        cards,
-        conf.site_url(),
-        conf.unsubscribe_mailto(),
-        _site_name(),
-        settings.DEFAULT_FROM_EMAIL,
-        settings.EMAIL_USE_LOCALTIME,
-        translation.get_language(),
-    )
-    cached = _last_renderer.get("renderer")
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    renderer = IssueRenderer(issue, cards=cards)
-    _last_renderer["renderer"] = (key, renderer)
-    return renderer
 
 
 def _site_name() -> str:

@@ -48,7 +48,7 @@ from mailer.services import queue_email
 from newsletter import claims, conf
 from newsletter.claims import Claimed
 from newsletter.models import Delivery, Issue, Subscription
-from newsletter.rendering import IssueRenderer, renderer_for
+from newsletter.rendering import IssueRenderer
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ def send_batch(*, issue_id: int, batch_size: int | None = None) -> BatchResult:
     issue = Issue.objects.filter(pk=issue_id, status=Issue.Status.SENDING).first()
     if issue is None:
         return result
-    renderer = renderer_for(issue)
+    renderer = IssueRenderer(issue)
     mail = get_connection(fail_silently=False)
     try:
         mail.open()

@@ -171,14 +171,3 @@ def test_a_template_whose_markers_do_not_survive_is_not_used(site_url):
     assert renderer._mime_template(named=True, ascii_name=True) is None
     _, data = our_message(renderer, first_name="Ada", to="ada@example.com")
     assert_same_message(data, django_bytes(renderer, first_name="Ada", to="ada@example.com"))
-
-
-def test_batches_of_an_issue_share_a_renderer_until_what_it_shows_changes(site_url):
-    issue = IssueFactory()
-
-    first = rendering.renderer_for(issue)
-    assert rendering.renderer_for(issue) is first
-
-    issue.intro = "Changed."
-    issue.save()
-    assert rendering.renderer_for(issue) is not first
