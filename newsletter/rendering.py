@@ -15,14 +15,14 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.html import escape
 
 from accounts.models import User
 from media_library.models import Video
-from newsletter import conf, unsubscribe
+from newsletter import conf
 from newsletter.mime import MessageTemplate, Recipient
 from newsletter.models import Issue
+from newsletter.unsubscribe import unsubscribe_links
 from speeches.models import Speech
 
 
@@ -66,8 +66,7 @@ class IssueRenderer:
     and unsubscribe link go; each recipient's copy is then a few string replacements. Django
     templates cost more than the SMTP exchange itself when rendered per message. For the same
     reason the whole MIME message is built once per batch too (`smtp_message`, see
-    `newsletter.mime`), and the unsubscribe URLs are the signed token between a prefix and a
-    suffix reversed once, not two `reverse()` calls per copy.
+    `newsletter.mime`).
     """
 
     def __init__(self, issue: Issue) -> None:
@@ -80,16 +79,6 @@ class IssueRenderer:
         self._link_marker = f"[unsubscribe-{marker}]"
         self._rendered: dict[bool, tuple[str, str]] = {}
         self._mime: dict[tuple[bool, bool], MessageTemplate | None] = {}
-        # Each unsubscribe URL is a prefix, the token, a suffix: reversed once per batch.
-        token = f"token{marker}"
-        self._page = absolute_url(reverse("newsletter:unsubscribe", kwargs={"token": token})).split(
-            token
-        )
-        self._one_click = absolute_url(
-            reverse("newsletter:one_click", kwargs={"token": token})
-        ).split(token)
-        self._mailto = f"mailto:{conf.unsubscribe_mailto()}?subject=unsubscribe%20"
-        self._signer = unsubscribe.signer()
 
     def _templates(self, *, named: bool) -> tuple[str, str]:
         """Both parts, with markers; greeting by name or not (the wording differs)."""
@@ -109,19 +98,9 @@ class IssueRenderer:
             )
         return self._rendered[named]
 
-    def urls(self, user_id: int) -> dict[str, str]:
-        """The user's unsubscribe links: the page, the one-click URL, the mailto address."""
-        token = self._signer.sign_object({"u": user_id})
-        return {
-            "page": token.join(self._page),
-            "one_click": token.join(self._one_click),
-            "mailto": f"{self._mailto}{token}",
-        }
-
-    def render(self, *, user: User, urls: dict[str, str] | None = None) -> tuple[str, str]:
+    def render(self, *, user: User) -> tuple[str, str]:
         """The text and HTML parts for one recipient."""
-        urls = urls or self.urls(user.pk)
-        return self._parts(first_name=user.first_name, link=urls["page"])
+        return self._parts(first_name=user.first_name, link=unsubscribe_links(user.pk)["page"])
 
     def _parts(self, *, first_name: str, link: str) -> tuple[str, str]:
         text, html = self._templates(named=bool(first_name))
@@ -159,7 +138,7 @@ class IssueRenderer:
         message_id: str | None = None,
         connection: Any = None,
     ) -> EmailMultiAlternatives:
-        urls = self.urls(user_id)
+        urls = unsubscribe_links(user_id)
         text, html = self._parts(first_name=first_name, link=urls["page"])
         return self._email(
             text=text,
@@ -234,7 +213,7 @@ class IssueRenderer:
         """
         template = self._mime_template(named=bool(first_name), ascii_name=first_name.isascii())
         if template is not None:
-            urls = self.urls(user_id)
+            urls = unsubscribe_links(user_id)
             data = template.fill(
                 Recipient(
                     to=to,

@@ -7,8 +7,10 @@ old issue still works. It names the user only: a forged or altered token is refu
 from __future__ import annotations
 
 from django.core import signing
+from django.urls import reverse
 
 from accounts.models import User
+from newsletter import conf
 from newsletter.models import Subscription
 from newsletter.subscriptions import unsubscribe
 
@@ -19,7 +21,7 @@ class InvalidUnsubscribeToken(Exception):
     """The token was not signed by us, or was altered."""
 
 
-def signer() -> signing.Signer:
+def _signer() -> signing.Signer:
     return signing.Signer(salt=UNSUBSCRIBE_SALT)
 
 
@@ -29,13 +31,25 @@ def unsubscribe_token(*, user: User) -> str:
 
 
 def token_for(user_id: int) -> str:
-    return signer().sign_object({"u": user_id})
+    return _signer().sign_object({"u": user_id})
+
+
+def unsubscribe_links(user_id: int) -> dict[str, str]:
+    """What an email to this user carries: the footer page, the RFC 8058 one-click URL (both
+    absolute) and the mailto address."""
+    token = token_for(user_id)
+    site = conf.site_url()
+    return {
+        "page": site + reverse("newsletter:unsubscribe", kwargs={"token": token}),
+        "one_click": site + reverse("newsletter:one_click", kwargs={"token": token}),
+        "mailto": f"mailto:{conf.unsubscribe_mailto()}?subject=unsubscribe%20{token}",
+    }
 
 
 def user_for_unsubscribe_token(token: str) -> User:
     """The user a token names. Raises InvalidUnsubscribeToken or User.DoesNotExist."""
     try:
-        payload = signer().unsign_object(token)
+        payload = _signer().unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError) as exc:
         raise InvalidUnsubscribeToken(str(exc)) from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("u"), int):

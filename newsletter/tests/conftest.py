@@ -57,7 +57,7 @@ def received_per_address(smtp_server) -> Counter[str]:
     return Counter(address for message in smtp_server.messages for address in message.rcpt_tos)
 
 
-def unsubscribe_links(user) -> dict[str, str]:
+def expected_links(user) -> dict[str, str]:
     """The links an email to `user` must carry, spelled out as docs/newsletter.md gives them."""
     from newsletter import conf
     from newsletter.unsubscribe import unsubscribe_token

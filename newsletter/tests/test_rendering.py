@@ -6,7 +6,7 @@ import pytest
 
 from media_library.models import Video
 from newsletter.rendering import IssueRenderer
-from newsletter.tests.conftest import unsubscribe_links
+from newsletter.tests.conftest import expected_links
 from newsletter.tests.factories import IssueFactory, UserFactory
 from speeches.tests.factories import SpeechFactory
 
@@ -21,7 +21,7 @@ def test_each_email_is_personal_with_both_parts_and_rfc8058_headers(site_url):
         user=user, to=user.email, message_id="<x@portal.example>"
     )
 
-    links = unsubscribe_links(user)
+    links = expected_links(user)
     html = message.alternatives[0][0]
     assert message.subject == "Summit week"
     assert "Dear Ada," in message.body and "Dear Ada," in html
@@ -47,8 +47,8 @@ def test_each_copy_is_personal_and_a_name_is_escaped_in_html():
     assert "Dear <Ada & Co>," in odd_text
     assert "Dear &lt;Ada &amp; Co&gt;," in odd_html and "<Ada" not in odd_html
     assert "Dear Bo," in plain_text
-    assert unsubscribe_links(plain)["page"] in plain_text
-    assert unsubscribe_links(odd)["page"] not in plain_text
+    assert expected_links(plain)["page"] in plain_text
+    assert expected_links(odd)["page"] not in plain_text
 
 
 def test_a_subscriber_without_a_first_name_is_greeted_politely():

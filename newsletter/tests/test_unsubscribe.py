@@ -3,9 +3,11 @@ from __future__ import annotations
 import pytest
 
 from newsletter.models import Subscription
+from newsletter.tests.conftest import expected_links
 from newsletter.tests.factories import SubscriptionFactory, UserFactory
 from newsletter.unsubscribe import (
     InvalidUnsubscribeToken,
+    unsubscribe_links,
     unsubscribe_token,
     unsubscribe_with_token,
     user_for_unsubscribe_token,
@@ -38,6 +40,16 @@ def test_forged_or_altered_tokens_are_refused(forge):
 
     with pytest.raises(InvalidUnsubscribeToken):
         user_for_unsubscribe_token(forge(token))
+
+
+def test_each_subscriber_gets_links_with_their_own_token(site_url):
+    ada, bo = UserFactory(), UserFactory()
+
+    assert unsubscribe_links(ada.pk) == expected_links(ada)
+    assert unsubscribe_links(bo.pk) == expected_links(bo)
+    assert expected_links(ada)["one_click"] == (
+        f"{site_url}/newsletter/unsubscribe/{unsubscribe_token(user=ada)}/one-click/"
+    )
 
 
 def test_a_token_unsubscribes_its_subscriber_and_records_how():
