@@ -58,11 +58,8 @@ def claim_next(issue_id: int) -> Claimed | None:
     rows other batches hold."""
     row = (
         Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(
-            issue_id=issue_id,
-            status=Delivery.Status.PENDING,
-            next_attempt_at__lte=timezone.now(),
-        )
+        .due()
+        .filter(issue_id=issue_id)
         .order_by("next_attempt_at", "pk")
         .values_list(
             "pk",

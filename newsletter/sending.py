@@ -351,7 +351,7 @@ def _follow_up(*, issue_id: int, full: bool) -> str:
     if full:
         enqueue_batches(issue_id=issue_id)
         return "next batch"
-    pending = Delivery.objects.filter(issue_id=issue_id, status=Delivery.Status.PENDING)
+    pending = Delivery.objects.pending().filter(issue_id=issue_id)
     earliest = pending.aggregate(earliest=Min("next_attempt_at"))["earliest"]
     if earliest is None:
         finish_issue(issue_id=issue_id)
@@ -370,7 +370,7 @@ def finish_issue(*, issue_id: int) -> bool:
     issue = Issue.objects.select_for_update().filter(pk=issue_id).first()
     if issue is None or issue.status != Issue.Status.SENDING:
         return False
-    if issue.deliveries.filter(status=Delivery.Status.PENDING).exists():
+    if issue.deliveries.pending().exists():
         return False
     issue.status = Issue.Status.SENT
     issue.send_finished_at = timezone.now()
