@@ -208,10 +208,15 @@ def _claim_sql() -> str:
 
 
 def _update_sql(delivery_id: int, changes: dict[str, Any]) -> tuple[str, list[Any]]:
+    return _update_statement(tuple(changes)), [*changes.values(), delivery_id]
+
+
+@cache
+def _update_statement(fields: tuple[str, ...]) -> str:
+    """An outcome's UPDATE, for the fields it sets (one statement per kind of outcome)."""
     quote = connection.ops.quote_name
-    columns = ", ".join(f"{quote(Delivery._meta.get_field(name).column)} = %s" for name in changes)
-    sql = f"UPDATE {quote(Delivery._meta.db_table)} SET {columns} WHERE id = %s"  # noqa: S608
-    return sql, [*changes.values(), delivery_id]
+    columns = ", ".join(f"{quote(Delivery._meta.get_field(name).column)} = %s" for name in fields)
+    return f"UPDATE {quote(Delivery._meta.db_table)} SET {columns} WHERE id = %s"  # noqa: S608
 
 
 @contextmanager

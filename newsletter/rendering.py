@@ -22,7 +22,7 @@ from media_library.models import Video
 from newsletter import conf
 from newsletter.mime import MessageTemplate, Recipient
 from newsletter.models import Issue
-from newsletter.unsubscribe import unsubscribe_links
+from newsletter.unsubscribe import UnsubscribeLinks
 from speeches.models import Speech
 
 
@@ -74,6 +74,7 @@ class IssueRenderer:
         self.cards = featured_cards(issue=issue)
         self.site_url = conf.site_url()
         self.host = urlsplit(self.site_url).hostname or "localhost"
+        self.links = UnsubscribeLinks()
         marker = uuid.uuid4().hex
         self._name_marker = f"[first-name-{marker}]"
         self._link_marker = f"[unsubscribe-{marker}]"
@@ -100,7 +101,7 @@ class IssueRenderer:
 
     def render(self, *, user: User) -> tuple[str, str]:
         """The text and HTML parts for one recipient."""
-        return self._parts(first_name=user.first_name, link=unsubscribe_links(user.pk)["page"])
+        return self._parts(first_name=user.first_name, link=self.links.for_user(user.pk)["page"])
 
     def _parts(self, *, first_name: str, link: str) -> tuple[str, str]:
         text, html = self._templates(named=bool(first_name))
@@ -138,7 +139,7 @@ class IssueRenderer:
         message_id: str | None = None,
         connection: Any = None,
     ) -> EmailMultiAlternatives:
-        urls = unsubscribe_links(user_id)
+        urls = self.links.for_user(user_id)
         text, html = self._parts(first_name=first_name, link=urls["page"])
         return self._email(
             text=text,
@@ -213,7 +214,7 @@ class IssueRenderer:
         """
         template = self._mime_template(named=bool(first_name), ascii_name=first_name.isascii())
         if template is not None:
-            urls = unsubscribe_links(user_id)
+            urls = self.links.for_user(user_id)
             data = template.fill(
                 Recipient(
                     to=to,

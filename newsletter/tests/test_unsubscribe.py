@@ -7,7 +7,7 @@ from newsletter.tests.conftest import expected_links
 from newsletter.tests.factories import SubscriptionFactory, UserFactory
 from newsletter.unsubscribe import (
     InvalidUnsubscribeToken,
-    unsubscribe_links,
+    UnsubscribeLinks,
     unsubscribe_token,
     unsubscribe_with_token,
     user_for_unsubscribe_token,
@@ -44,9 +44,10 @@ def test_forged_or_altered_tokens_are_refused(forge):
 
 def test_each_subscriber_gets_links_with_their_own_token(site_url):
     ada, bo = UserFactory(), UserFactory()
+    links = UnsubscribeLinks()
 
-    assert unsubscribe_links(ada.pk) == expected_links(ada)
-    assert unsubscribe_links(bo.pk) == expected_links(bo)
+    assert links.for_user(ada.pk) == expected_links(ada)
+    assert links.for_user(bo.pk) == expected_links(bo)
     assert expected_links(ada)["one_click"] == (
         f"{site_url}/newsletter/unsubscribe/{unsubscribe_token(user=ada)}/one-click/"
     )
