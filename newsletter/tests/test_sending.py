@@ -255,3 +255,18 @@ def test_resume_closes_an_issue_with_nothing_left_pending():
 
     issue.refresh_from_db()
     assert issue.status == Issue.Status.SENT
+
+
+def test_the_local_runs_console_backend_prints_every_copy(run_on_commit, settings, capsys):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    subscribers = SubscriptionFactory.create_batch(2)
+    issue = IssueFactory(subject="Printed locally")
+
+    with run_on_commit():
+        sending.send_issue(issue_id=issue.pk)
+
+    printed = capsys.readouterr().out
+    assert printed.count("Subject: Printed locally") == 2
+    assert all(f"To: {s.user.email}" in printed for s in subscribers)
+    issue.refresh_from_db()
+    assert issue.status == Issue.Status.SENT
