@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from media_library.models import Video
 from newsletter.models import Issue
+from speeches.models import Speech
 
 DEMO_SUBJECT = "This week on the Multimedia Portal"
 DEMO_INTRO = (
@@ -28,8 +30,5 @@ def load(*, stdout) -> None:
 
 def _feature_published_items(issue: Issue) -> None:
     """Feature the newest published videos and speeches of the demo content."""
-    from media_library.models import Video
-    from speeches.models import Speech
-
     issue.featured_videos.set(Video.objects.published().order_by("-published_at", "-pk")[:3])
     issue.featured_speeches.set(Speech.objects.published().newest_first()[:2])

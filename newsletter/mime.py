@@ -4,7 +4,7 @@ Django builds each `EmailMultiAlternatives` with Python's email package: MIME ob
 encoding and folding, then a generator pass. That costs more CPU per message than the whole
 SMTP exchange with the server. The copies of one issue differ only in a few values: the
 address, Message-ID, Date, List-Unsubscribe, and the first name and unsubscribe link in each
-part. So the message is built once (per issue and worker process), through the very same
+part. So the message is built once per batch (of 200 by default), through the very same
 Django code, with a marker in each of those places, and each copy is the template's bytes with
 the markers replaced.
 
@@ -69,11 +69,6 @@ class Markers:
 
 # Line breaks and other control characters: the email package would rewrite those.
 _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def is_plain_address(address: str) -> bool:
-    """An ASCII dot-atom address, which every email and SMTP tool writes as it is."""
-    return _PLAIN_ADDRESS.match(address) is not None
 
 
 class MessageTemplate:

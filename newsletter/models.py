@@ -153,6 +153,7 @@ class DeliveryQuerySet(models.QuerySet["Delivery"]):
         return self.filter(status=Delivery.Status.PENDING)
 
     def due(self) -> DeliveryQuerySet:
+        """Pending rows whose next attempt has come: what a batch may claim."""
         return self.pending().filter(next_attempt_at__lte=timezone.now())
 
 

@@ -15,15 +15,14 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import translation
 from django.utils.html import escape
 
 from accounts.models import User
 from media_library.models import Video
-from newsletter import conf, unsubscribe
+from newsletter import conf
 from newsletter.mime import MessageTemplate, Recipient
 from newsletter.models import Issue
+from newsletter.unsubscribe import UnsubscribeLinks
 from speeches.models import Speech
 
 
@@ -67,32 +66,20 @@ class IssueRenderer:
     and unsubscribe link go; each recipient's copy is then a few string replacements. Django
     templates cost more than the SMTP exchange itself when rendered per message. For the same
     reason the whole MIME message is built once per batch too (`smtp_message`, see
-    `newsletter.mime`), and the unsubscribe URLs are the signed token between a prefix and a
-    suffix reversed once, not two `reverse()` calls per copy.
+    `newsletter.mime`).
     """
 
-    def __init__(
-        self, issue: Issue, *, cards: dict[str, list[dict[str, Any]]] | None = None
-    ) -> None:
+    def __init__(self, issue: Issue) -> None:
         self.issue = issue
-        self.cards = featured_cards(issue=issue) if cards is None else cards
+        self.cards = featured_cards(issue=issue)
         self.site_url = conf.site_url()
         self.host = urlsplit(self.site_url).hostname or "localhost"
+        self.links = UnsubscribeLinks()
         marker = uuid.uuid4().hex
         self._name_marker = f"[first-name-{marker}]"
         self._link_marker = f"[unsubscribe-{marker}]"
         self._rendered: dict[bool, tuple[str, str]] = {}
         self._mime: dict[tuple[bool, bool], MessageTemplate | None] = {}
-        # Each unsubscribe URL is a prefix, the token, a suffix: reversed once per batch.
-        token = f"token{marker}"
-        self._page = absolute_url(reverse("newsletter:unsubscribe", kwargs={"token": token})).split(
-            token
-        )
-        self._one_click = absolute_url(
-            reverse("newsletter:one_click", kwargs={"token": token})
-        ).split(token)
-        self._mailto = f"mailto:{conf.unsubscribe_mailto()}?subject=unsubscribe%20"
-        self._signer = unsubscribe.signer()
 
     def _templates(self, *, named: bool) -> tuple[str, str]:
         """Both parts, with markers; greeting by name or not (the wording differs)."""
@@ -112,19 +99,9 @@ class IssueRenderer:
             )
         return self._rendered[named]
 
-    def urls(self, user_id: int) -> dict[str, str]:
-        """The user's unsubscribe links: the page, the one-click URL, the mailto address."""
-        token = self._signer.sign_object({"u": user_id})
-        return {
-            "page": token.join(self._page),
-            "one_click": token.join(self._one_click),
-            "mailto": f"{self._mailto}{token}",
-        }
-
-    def render(self, *, user: User, urls: dict[str, str] | None = None) -> tuple[str, str]:
+    def render(self, *, user: User) -> tuple[str, str]:
         """The text and HTML parts for one recipient."""
-        urls = urls or self.urls(user.pk)
-        return self._parts(first_name=user.first_name, link=urls["page"])
+        return self._parts(first_name=user.first_name, link=self.links.for_user(user.pk)["page"])
 
     def _parts(self, *, first_name: str, link: str) -> tuple[str, str]:
         text, html = self._templates(named=bool(first_name))
@@ -162,7 +139,7 @@ class IssueRenderer:
         message_id: str | None = None,
         connection: Any = None,
     ) -> EmailMultiAlternatives:
-        urls = self.urls(user_id)
+        urls = self.links.for_user(user_id)
         text, html = self._parts(first_name=first_name, link=urls["page"])
         return self._email(
             text=text,
@@ -237,7 +214,7 @@ class IssueRenderer:
         """
         template = self._mime_template(named=bool(first_name), ascii_name=first_name.isascii())
         if template is not None:
-            urls = self.urls(user_id)
+            urls = self.links.for_user(user_id)
             data = template.fill(
                 Recipient(
                     to=to,
@@ -261,39 +238,6 @@ class IssueRenderer:
 
     def message_id_for(self, delivery_id: int) -> str:
         return f"<newsletter.{self.issue.pk}.{delivery_id}@{self.host}>"
-
-
-# The last issue's renderer in this process, with what it was built from.
-_last_renderer: dict[str, tuple[tuple[Any, ...], IssueRenderer]] = {}
-
-
-def renderer_for(issue: Issue) -> IssueRenderer:
-    """A renderer for the issue, shared by the batches this process sends for it.
-
-    Rendering the templates and building the MIME template cost a batch tens of milliseconds;
-    the next batch of the same issue reuses them as long as nothing they were made from has
-    changed (the issue, its published featured items, the settings and language they read).
-    """
-    cards = featured_cards(issue=issue)
-    key = (
-        issue.pk,
-        issue.updated_at,
-        issue.subject,
-        issue.intro,
-        cards,
-        conf.site_url(),
-        conf.unsubscribe_mailto(),
-        _site_name(),
-        settings.DEFAULT_FROM_EMAIL,
-        settings.EMAIL_USE_LOCALTIME,
-        translation.get_language(),
-    )
-    cached = _last_renderer.get("renderer")
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    renderer = IssueRenderer(issue, cards=cards)
-    _last_renderer["renderer"] = (key, renderer)
-    return renderer
 
 
 def _site_name() -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import math
-import smtplib
 import time
 from contextlib import suppress
 from dataclasses import asdict, dataclass
@@ -46,11 +45,10 @@ from accounts.models import User
 from core.smtp import Failure, TemporaryDeliveryError, backoff_seconds, classify, describe
 from core.tasks import enqueue
 from mailer.services import queue_email
-from newsletter import conf
-from newsletter.claims import Claimed, claims, relaxed_commit_flush
-from newsletter.mime import is_plain_address
+from newsletter import claims, conf
+from newsletter.claims import Claimed
 from newsletter.models import Delivery, Issue, Subscription
-from newsletter.rendering import IssueRenderer, renderer_for
+from newsletter.rendering import IssueRenderer
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +184,9 @@ class BatchResult:
     def processed(self) -> int:
         return self.sent + self.failed + self.retry_later + self.skipped
 
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -209,8 +210,7 @@ def send_batch(*, issue_id: int, batch_size: int | None = None) -> BatchResult:
     issue = Issue.objects.filter(pk=issue_id, status=Issue.Status.SENDING).first()
     if issue is None:
         return result
-    renderer = renderer_for(issue)
-    interval = conf.send_interval_seconds()
+    renderer = IssueRenderer(issue)
     mail = get_connection(fail_silently=False)
     try:
         mail.open()
@@ -218,25 +218,49 @@ def send_batch(*, issue_id: int, batch_size: int | None = None) -> BatchResult:
         raise TemporaryDeliveryError(describe(exc)) from exc
     sender = Sender(renderer, mail)
     try:
-        with relaxed_commit_flush(), claims(issue_id, only_smtp=sender.only_smtp) as rows:
-            delivery = rows.next()
-            while delivery is not None:
-                outcome, changes = _deliver(delivery, sender)
-                setattr(result, outcome, getattr(result, outcome) + 1)
-                more = result.processed < size
-                if interval:
-                    # The pause is taken with no row claimed.
-                    rows.record(delivery, changes, claim_next=False)
-                    time.sleep(interval)
-                    delivery = rows.next() if more else None
-                else:
-                    delivery = rows.record(delivery, changes, claim_next=more)
+        with claims.relaxed_commit_flush():
+            if claims.can_pipeline() and sender.only_smtp:
+                _send_pipelined(issue_id, sender, size, result)
+            else:
+                _send_in_transactions(issue_id, sender, size, result)
     finally:
         with suppress(Exception):
             mail.close()
     result.follow_up = _follow_up(issue_id=issue_id, full=result.processed >= size)
     logger.info("newsletter issue %s batch: %s", issue_id, result.as_dict())
     return result
+
+
+def _send_in_transactions(issue_id: int, sender: Sender, size: int, result: BatchResult) -> None:
+    """One `transaction.atomic()` block per row: claim, send, record the outcome, commit."""
+    interval = conf.send_interval_seconds()
+    while result.processed < size:
+        with transaction.atomic():
+            delivery = claims.claim_next(issue_id)
+            if delivery is None:
+                return
+            outcome, changes = _deliver(delivery, sender)
+            claims.record(delivery, changes)
+        result.count(outcome)
+        if interval:
+            time.sleep(interval)  # with no row claimed
+
+
+def _send_pipelined(issue_id: int, sender: Sender, size: int, result: BatchResult) -> None:
+    """The same transaction per row, in one round trip per message (`PipelinedClaims`)."""
+    interval = conf.send_interval_seconds()
+    with claims.pipelined_claims(issue_id) as rows:
+        delivery = rows.next()
+        while delivery is not None:
+            outcome, changes = _deliver(delivery, sender)
+            result.count(outcome)
+            more = result.processed < size
+            if interval:
+                rows.record(delivery, changes, claim_next=False)
+                time.sleep(interval)  # with no row claimed
+                delivery = rows.next() if more else None
+            else:
+                delivery = rows.record(delivery, changes, claim_next=more)
 
 
 def _deliver(delivery: Claimed, sender: Sender) -> tuple[str, dict[str, Any]]:
@@ -280,10 +304,10 @@ def _failure(
 class Sender:
     """Sends one subscriber's copy over the batch's mail connection.
 
-    With Django's SMTP backend the copy is the batch's MIME template filled in, handed to the
-    backend's own `smtplib` connection (what `EmailBackend._send` does, without building the
-    message with the email package each time); with any other backend (a test outbox, a
-    console), an `EmailMultiAlternatives` goes through `send_messages` as usual.
+    With Django's SMTP backend the copy is the batch's MIME template filled in, handed to
+    `sendmail()` of the backend's own `smtplib` connection (what `EmailBackend._send` does,
+    without building the message with the email package each time); with any other backend
+    (the console of the local run), an `EmailMultiAlternatives` goes through `send_messages`.
     """
 
     def __init__(self, renderer: IssueRenderer, connection: Any) -> None:
@@ -296,8 +320,6 @@ class Sender:
         )
         self.smtp = getattr(connection, "connection", None) if plain_smtp else None
         self.from_email = sanitize_address(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET)
-        # What smtplib would put in MAIL FROM, worked out once (it parses it for each message).
-        self.envelope_from = smtplib.quoteaddr(self.from_email)
 
     @property
     def only_smtp(self) -> bool:
@@ -313,10 +335,7 @@ class Sender:
                 to=delivery.email,
                 message_id=message_id,
             )
-            if len(recipients) == 1 and is_plain_address(recipients[0]):
-                _sendmail(self.smtp, self.envelope_from, f"<{recipients[0]}>", data)
-            else:
-                self.smtp.sendmail(self.from_email, recipients, data)
+            self.smtp.sendmail(self.from_email, recipients, data)
             return
         message = self.renderer.message_for(
             user_id=delivery.user_id,
@@ -328,43 +347,11 @@ class Sender:
         self.connection.send_messages([message])
 
 
-def _sendmail(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
-    """`smtp.sendmail(...)` for one recipient, both addresses already in their SMTP form.
-
-    The same commands, answers and exceptions as smtplib's (from its source), without parsing
-    both addresses again for each message (`smtplib.quoteaddr` costs more than the rest).
-    """
-    smtp.ehlo_or_helo_if_needed()
-    options = f" size={len(data)}" if smtp.does_esmtp and smtp.has_extn("size") else ""
-    smtp.putcmd("mail", f"FROM:{sender}{options}")
-    code, response = smtp.getreply()
-    if code != 250:
-        _end_transaction(smtp, code)
-        raise smtplib.SMTPSenderRefused(code, response, sender.strip("<>"))
-    smtp.putcmd("rcpt", f"TO:{recipient}")
-    code, response = smtp.getreply()
-    if code not in (250, 251):
-        _end_transaction(smtp, code)
-        raise smtplib.SMTPRecipientsRefused({recipient.strip("<>"): (code, response)})
-    code, response = smtp.data(data)
-    if code != 250:
-        _end_transaction(smtp, code)
-        raise smtplib.SMTPDataError(code, response)
-
-
-def _end_transaction(smtp: smtplib.SMTP, code: int) -> None:
-    """After a refusal, as smtplib does: 421 means the server is closing, else RSET."""
-    if code == 421:
-        smtp.close()
-    else:
-        smtp._rset()
-
-
 def _follow_up(*, issue_id: int, full: bool) -> str:
     if full:
         enqueue_batches(issue_id=issue_id)
         return "next batch"
-    pending = Delivery.objects.filter(issue_id=issue_id, status=Delivery.Status.PENDING)
+    pending = Delivery.objects.pending().filter(issue_id=issue_id)
     earliest = pending.aggregate(earliest=Min("next_attempt_at"))["earliest"]
     if earliest is None:
         finish_issue(issue_id=issue_id)
@@ -383,7 +370,7 @@ def finish_issue(*, issue_id: int) -> bool:
     issue = Issue.objects.select_for_update().filter(pk=issue_id).first()
     if issue is None or issue.status != Issue.Status.SENDING:
         return False
-    if issue.deliveries.filter(status=Delivery.Status.PENDING).exists():
+    if issue.deliveries.pending().exists():
         return False
     issue.status = Issue.Status.SENT
     issue.send_finished_at = timezone.now()

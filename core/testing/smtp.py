@@ -20,6 +20,7 @@ class ReceivedMessage:
     mail_from: str
     rcpt_tos: list[str]
     raw: bytes
+    peer: object = None  # the client's address and port: one per SMTP connection
 
     @property
     def message(self) -> EmailMessage:
@@ -61,7 +62,9 @@ class _Handler:
                 self.temporary_failures_left -= 1
                 return "451 4.3.0 Temporary failure, try again later"
             self.messages.append(
-                ReceivedMessage(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+                ReceivedMessage(
+                    envelope.mail_from, list(envelope.rcpt_tos), envelope.content, session.peer
+                )
             )
         return "250 Message accepted for delivery"
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core import mail
 from django.urls import reverse
 
 from accounts.roles import ensure_editor_group
@@ -52,7 +51,8 @@ def test_the_preview_shows_both_parts_as_the_editor_would_receive_them(admin_cli
     assert "srcdoc=" in body
 
 
-def test_send_a_test_to_me_goes_to_the_editor_only(admin_client, editor, run_on_commit):
+@pytest.mark.integration
+def test_send_a_test_to_me_goes_to_the_editor_only(admin_client, editor, run_on_commit, smtp):
     SubscriptionFactory.create_batch(3)
     issue = IssueFactory()
 
@@ -60,7 +60,7 @@ def test_send_a_test_to_me_goes_to_the_editor_only(admin_client, editor, run_on_
         response = admin_client.post(reverse("admin:newsletter_issue_send_test", args=[issue.pk]))
 
     assert response.status_code == 302
-    assert [m.to for m in mail.outbox] == [[editor.email]]
+    assert [m.rcpt_tos for m in smtp.messages] == [[editor.email]]
     issue.refresh_from_db()
     assert issue.is_draft and not issue.deliveries.exists()
 
@@ -73,7 +73,8 @@ def test_send_a_test_is_a_post_only_action(admin_client):
     assert response.status_code == 405
 
 
-def test_sending_to_all_asks_for_confirmation_first(admin_client):
+@pytest.mark.integration
+def test_sending_to_all_asks_for_confirmation_first(admin_client, smtp):
     SubscriptionFactory.create_batch(3)
     issue = IssueFactory()
 
@@ -82,11 +83,12 @@ def test_sending_to_all_asks_for_confirmation_first(admin_client):
     assert response.status_code == 200
     assert "3 subscribers" in response.content.decode()
     issue.refresh_from_db()
-    assert issue.is_draft and mail.outbox == []
+    assert issue.is_draft and smtp.messages == []
 
 
+@pytest.mark.integration
 def test_confirming_sends_once_and_a_second_confirmation_is_refused(
-    admin_client, editor, run_on_commit
+    admin_client, editor, run_on_commit, smtp
 ):
     SubscriptionFactory.create_batch(3)
     issue = IssueFactory()
@@ -98,7 +100,7 @@ def test_confirming_sends_once_and_a_second_confirmation_is_refused(
         response = admin_client.post(url, follow=True)
 
     assert "already been sent" in response.content.decode()
-    assert len(mail.outbox) == 3
+    assert len(smtp.messages) == 3
     issue.refresh_from_db()
     assert issue.status == Issue.Status.SENT and issue.sent_by == editor
     assert issue.deliveries.count() == 3

@@ -115,8 +115,8 @@ def test_a_worker_killed_at_a_random_moment_loses_nobody(
     Nobody may be missed. A copy can be doubled only if the kill falls in the instant between
     the server's "250 accepted" and the commit, at most once per process killed (SMTP offers
     no way to close that window); the fixed Message-ID marks such a copy as the same message.
-    Throttled, the kill mostly lands in a pause; at full speed it lands anywhere in the one
-    round trip that records a row, commits it and claims the next (`_PipelinedClaims`).
+    Throttled, the kill mostly lands in a pause; at full speed it lands anywhere in a row's
+    transaction: its claim, its SMTP exchange, its update or its commit.
     """
     processes = 2
     subscriptions = make_subscribers(total)

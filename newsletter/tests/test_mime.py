@@ -9,7 +9,7 @@ import pytest
 
 from newsletter import rendering
 from newsletter.mime import MessageTemplate
-from newsletter.tests.conftest import unsubscribe_urls
+from newsletter.tests.conftest import expected_links
 from newsletter.tests.factories import IssueFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -148,20 +148,13 @@ def test_each_copy_has_its_own_links_date_and_message_id(site_url):
         (bo, second, "<m2@portal.example>"),
     ):
         message = parsed(data)
-        urls = unsubscribe_urls(user=user)
+        urls = expected_links(user)
         assert message["To"] == user.email and message["Message-ID"] == message_id
         assert message["List-Unsubscribe"].strip() == f"<{urls['one_click']}>, <{urls['mailto']}>"
         text = message.get_body(preferencelist=("plain",)).get_content()
         html = message.get_body(preferencelist=("html",)).get_content()
         assert f"Dear {user.first_name}," in text and f"Dear {user.first_name}," in html
         assert urls["page"] in text and urls["page"] in html
-
-
-def test_the_renderer_signs_the_same_links_as_unsubscribe_urls(site_url):
-    renderer = rendering.IssueRenderer(IssueFactory())
-    user = UserFactory()
-
-    assert renderer.urls(user.pk) == unsubscribe_urls(user=user)
 
 
 def test_a_template_whose_markers_do_not_survive_is_not_used(site_url):
@@ -171,14 +164,3 @@ def test_a_template_whose_markers_do_not_survive_is_not_used(site_url):
     assert renderer._mime_template(named=True, ascii_name=True) is None
     _, data = our_message(renderer, first_name="Ada", to="ada@example.com")
     assert_same_message(data, django_bytes(renderer, first_name="Ada", to="ada@example.com"))
-
-
-def test_batches_of_an_issue_share_a_renderer_until_what_it_shows_changes(site_url):
-    issue = IssueFactory()
-
-    first = rendering.renderer_for(issue)
-    assert rendering.renderer_for(issue) is first
-
-    issue.intro = "Changed."
-    issue.save()
-    assert rendering.renderer_for(issue) is not first

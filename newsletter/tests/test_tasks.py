@@ -10,7 +10,7 @@ from django.utils import timezone
 from newsletter import sending
 from newsletter.models import Delivery, Issue
 from newsletter.tasks import resume_stalled_sends_task
-from newsletter.tests.conftest import received_per_address, unsubscribe_urls
+from newsletter.tests.conftest import expected_links, received_per_address
 from newsletter.tests.factories import DeliveryFactory, IssueFactory
 
 pytestmark = pytest.mark.integration
@@ -35,7 +35,7 @@ def test_an_issue_reaches_every_subscriber_exactly_once_with_rfc8058_headers(
     for subscription in subscriptions:
         user = subscription.user
         message = by_address[user.email].message
-        urls = unsubscribe_urls(user=user)
+        urls = expected_links(user)
         assert message["Subject"] == "Weekly selection"
         # Long URLs fold the header onto the next line; unfolded it is exactly this.
         assert message["List-Unsubscribe"].strip() == f"<{urls['one_click']}>, <{urls['mailto']}>"
