@@ -54,7 +54,7 @@ def test_a_temporary_failure_is_retried_when_the_row_says_not_on_celerys_clock(
 ):
     from datetime import datetime, timedelta
 
-    from portal.celery import app
+    from celery import current_app as app
 
     smtp.fail_temporarily(1)
     email = make_email("later@example.org", "second time lucky")

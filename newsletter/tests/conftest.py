@@ -19,7 +19,7 @@ def exclusive_workers(start_celery_worker):
     The session worker (started by another test) would otherwise take half the batches with
     its default settings: it stops consuming the "email" queue until the drill ends.
     """
-    from portal.celery import app
+    from celery import current_app as app
 
     others = [name for reply in app.control.ping(timeout=1.0) for name in reply]
     if others:
