@@ -30,6 +30,14 @@ def _english_afterwards() -> Iterator[None]:
     translation.deactivate()
 
 
+@pytest.fixture
+def rendition(db):
+    """A ready rendition of a published video, as the download tests fetch it."""
+    from media_library.tests.factories import RenditionFactory
+
+    return RenditionFactory(video__title="Opening remarks", label="HD 1080p H.264")
+
+
 # --- Files -------------------------------------------------------------------------------------
 
 

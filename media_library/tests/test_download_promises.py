@@ -27,6 +27,7 @@ from accounts.guards import VERIFIED_SESSION_KEY
 from media_library import delivery
 from media_library.models import Download, Rendition
 from media_library.tests.factories import RenditionFactory
+from media_library.tests.test_downloads import body, download_url
 
 pytestmark = pytest.mark.django_db
 
@@ -34,24 +35,6 @@ KIB = 1024
 # 300 KiB: four full 64 KiB reads and a partial fifth. Not a repeating pattern, so a chunk
 # served twice or out of order cannot look right.
 LARGE = random.Random(300).randbytes(300 * KIB)
-
-
-def download_url(rendition: Rendition) -> str:
-    return reverse(
-        "media_library:download",
-        kwargs={"slug": rendition.video.slug, "rendition_id": rendition.pk},
-    )
-
-
-def body(response) -> bytes:
-    if response.streaming:
-        return b"".join(response.streaming_content)
-    return response.content
-
-
-@pytest.fixture
-def rendition(db) -> Rendition:
-    return RenditionFactory(video__title="Opening remarks", label="HD 1080p H.264")
 
 
 def stored_rendition(name: str, data: bytes) -> Rendition:

@@ -39,11 +39,6 @@ def body(response) -> bytes:
 
 
 @pytest.fixture
-def rendition(db) -> Rendition:
-    return RenditionFactory(video__title="Opening remarks", label="HD 1080p H.264")
-
-
-@pytest.fixture
 def signed_url(verified_user, rendition) -> str:
     return delivery.signed_download_url(user=verified_user, rendition=rendition)
 
