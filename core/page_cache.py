@@ -175,6 +175,16 @@ def cached_page(
     return decorator
 
 
+def rendering_for_everyone(request: HttpRequest | None) -> bool:
+    """Whether the page being rendered is the one the cache will give everyone in its audience.
+
+    Parts of such a page may come from caches of parts, kept per content version like the
+    page (media_library.fragments). Any other render (an editor's, whose changes must show
+    at once, or one with messages waiting) builds its parts afresh.
+    """
+    return request is not None and getattr(request, _RENDERING_FLAG, False)
+
+
 def _marked(response: HttpResponse, state: str) -> HttpResponse:
     response[STATE_HEADER] = state
     return response
