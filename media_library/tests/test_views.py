@@ -308,7 +308,7 @@ def shot_page(client, **fields):
 
 
 def test_the_shot_list_shows_timecodes_kinds_durations_and_soundbites_as_quotes(client):
-    video, html = shot_page(client)
+    _video, html = shot_page(client)
     assert "4 entries, 2 soundbites · 1:40 in all" in html
     assert '<blockquote lang="fr"><p>Bonjour à tous.</p></blockquote>' in html
     assert (
@@ -328,7 +328,7 @@ def test_the_shot_list_shows_timecodes_kinds_durations_and_soundbites_as_quotes(
 
 
 def test_every_timecode_is_a_media_fragment_link_that_plays_the_preview_from_there(client):
-    video, html = shot_page(client)
+    _video, html = shot_page(client)
     assert (
         '<a class="play-from" href="/media/public/previews/nrc.mp4#t=72" data-play-from="72.000">'
         "<code>00:01:12</code>"
@@ -339,7 +339,7 @@ def test_every_timecode_is_a_media_fragment_link_that_plays_the_preview_from_the
 
 
 def test_without_a_preview_the_timecodes_are_plain_text(client):
-    video, html = shot_page(client, preview="")
+    _video, html = shot_page(client, preview="")
     assert 'class="play-from"' not in html and "<code>00:01:12</code>" in html
 
 
@@ -364,7 +364,7 @@ def test_the_shot_list_speaks_french(client):
         "4 entrées, 2 extraits sonores",
         "<td>Extrait sonore</td>",
         "(Anglais)",
-        "lire à partir d’ici",
+        "lire à partir d\u2019ici",
         "Sous-titres",
     ]:
         assert text in html, text
