@@ -182,6 +182,14 @@ def demo_clip(tmp_path_factory) -> Path:
     )
 
 
+# The 2-second clip's shot list, in milliseconds to fit three entries in.
+E2E_SHOT_LIST = """\
+00:00:00 - 00:00:00.800 Wide shot of the council table
+00:00:00.800 - 00:00:01.400 SOUNDBITE (English) Jaap de Hoop Scheffer, NATO Secretary General: "Good morning."
+00:00:01.400 - 00:00:01.900 SOUNDBITE (French) Jaap de Hoop Scheffer, NATO Secretary General: « Bonjour. »
+"""
+
+
 @pytest.fixture
 def catalogue(transactional_db, demo_clip: Path) -> Catalogue:
     """Demo-like content: a real ingested clip (thumbnail, preview, rendition), more videos,
@@ -191,7 +199,7 @@ def catalogue(transactional_db, demo_clip: Path) -> Catalogue:
     from django.core.files import File
 
     from core import publishing
-    from media_library import services
+    from media_library import services, shot_entries, shotlist
     from media_library.models import Language
     from media_library.tests.factories import CategoryFactory, EventFactory, VideoFactory
     from speeches import demo as speeches_demo
@@ -229,6 +237,8 @@ def catalogue(transactional_db, demo_clip: Path) -> Catalogue:
         )
     rendition = services.ingest_rendition(rendition_id=rendition.pk)
     video.refresh_from_db()
+    # Soundbites in English and French: the preview gets a caption track in each.
+    shot_entries.replace_shot_entries(video=video, entries=shotlist.parse(E2E_SHOT_LIST).entries)
     publishing.publish(item=video)
     for n, title in enumerate(["Press conference by the Secretary General", "B-roll: Brussels"]):
         VideoFactory(title=title, slug=f"e2e-video-{n}", category=speech_category)
