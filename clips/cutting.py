@@ -228,10 +228,13 @@ def _encoder_arguments(source: Source) -> list[str]:
         arguments += ["-profile:v", H264_PROFILES[profile]]
     if encoder == "prores_ks":
         arguments += ["-profile:v", PRORES_PROFILES.get(profile, "2")]
+    elif source.bitrate and encoder in {"libx264", "libx265"}:
+        # Quality first (CRF 18, visually transparent), never above the source's bitrate.
+        arguments += ["-crf", "18", "-maxrate", str(int(source.bitrate))]
+        arguments += ["-bufsize", str(2 * int(source.bitrate))]
     elif source.bitrate:
-        audio = DEFAULT_AUDIO_BITRATE if source.audio_codec else 0
-        video_bitrate = max(100_000, int(source.bitrate) - audio)
-        arguments += ["-b:v", str(video_bitrate)]
+        arguments += ["-b:v", str(int(source.bitrate)), "-maxrate", str(int(source.bitrate))]
+        arguments += ["-bufsize", str(2 * int(source.bitrate))]
     if source.audio_codec:
         codec = source.audio_codec
         if codec.startswith("pcm_") and codec.replace("_", "").isalnum():
