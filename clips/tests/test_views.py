@@ -177,7 +177,7 @@ def test_the_limits_are_settings(verified_client, hour_long, settings, monkeypat
 def test_refusals_are_in_french_for_a_french_page(verified_client, hour_long):
     verified_client.cookies["django_language"] = "fr"
     response = post(verified_client, hour_long, start="00:00:20", end="00:00:10")
-    assert "Le point de sortie 00:00:10 précède le point d’entrée 00:00:20" in errors(response)
+    assert "Le point de sortie 00:00:10 précède le point d’entrée 00:00:20" in errors(response)  # noqa: RUF001
 
 
 # --- The status page and the download -------------------------------------------------------------
