@@ -13,6 +13,7 @@ a new name in one step (a rename, or an S3 PUT), and the row turns ready in one 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import tempfile
@@ -35,7 +36,7 @@ from django.utils.translation import gettext as _
 from clips import cutting
 from clips.models import Clip, ClipDownload, ClipRequest, clip_upload_to, format_ms
 from core.tasks import enqueue
-from media_library.ingest import file_sha256, read_chunks
+from media_library.ingest import read_chunks
 from media_library.models import Download, Rendition
 from media_library.services import record_download
 
@@ -348,7 +349,9 @@ def cut_clip(*, clip_id: int) -> Clip | None:
             )
             if not beat.beat():
                 raise cutting.CutError(_("The cut was taken over by another worker."))
-            checksum = file_sha256(output)
+            with output.open("rb") as handle:
+                # Read into one reused buffer: the worker's memory stays flat.
+                checksum = hashlib.file_digest(handle, "sha256").hexdigest()
             size = output.stat().st_size
             name = clip_upload_to(clip, f"clip-{uuid.uuid4().hex[:8]}.{extension}")
             stored = _store(storage, output, name)
