@@ -52,6 +52,7 @@ def video_list(request: HttpRequest) -> HttpResponse:
 def video_detail(request: HttpRequest, slug: str) -> HttpResponse:
     video = get_object_or_404(
         Video.objects.visible_to(request.user)
+        .defer("search_vector")
         .select_related("category", "event")
         .prefetch_related(
             Prefetch("renditions", queryset=Rendition.objects.ready(), to_attr="ready_renditions"),
