@@ -12,18 +12,18 @@ mostly cards already rendered for other pages. Each card is kept under the conte
 which decides its thumbnail's URL; the cards a list lacks are rendered in one pass and stored
 in one round trip.
 
-The form: what it shows depends on the filters chosen and on the words searched. It is kept
-per content version (its choices), language and filters, with a placeholder for the words,
-which each page puts in: every search with the same filters shares it, and every page of
-the catalogue in the same order.
+The form: what it shows depends on the words searched and the filters chosen. It is kept
+once per content version (its choices) and language, with placeholders for the texts and
+nothing chosen; each page puts its texts in and marks its choices.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 
 from django.core.cache import cache
+from django.forms.utils import ErrorDict
+from django.http import QueryDict
 from django.template.loader import get_template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -66,46 +66,62 @@ def render_cards(videos: Iterable[Video], *, shared: bool = True) -> SafeString:
 
 FORM_TEMPLATE = "media_library/_filter_form.html"
 FORM_CACHE_SECONDS = 600
-# Stands for the searched words in a stored form; letters only, so escaping leaves it be.
-WORDS_PLACEHOLDER = "catalogueSearchWordsPlaceholder"
-# The search field as the widget renders it when the words are the placeholder.
-_WORDS_ATTRIBUTE = f' value="{WORDS_PLACEHOLDER}"'
+# The fields whose typed text the stored form holds a placeholder for (letters only, so
+# escaping leaves it be), and the choice fields whose choice is marked in it.
+TEXT_FIELDS = ("q", "date_from", "date_to")
+CHOICE_FIELDS = ("category", "event", "language", "country", "min_height", "sort")
+_PLACEHOLDER = "catalogueFormPlaceholder{}"
+_EMPTY_CHOSEN = '<option value="" selected>'
 
 
 def render_filter_form(form: VideoFilterForm, *, shared: bool = True) -> SafeString:
-    """The catalogue's form for `form`'s data, byte for byte what its template renders; from
-    the cache unless not `shared` (an editor's page)."""
+    """The catalogue's form for `form`'s data, byte for byte what its template renders.
+
+    Unless not `shared` (an editor's page), one render per content version and language
+    serves every page: it is stored with a placeholder in each text field and nothing
+    chosen, and each page puts its own words in and marks its own choices.
+    """
     if not shared or (form.is_bound and form.errors):
         # Rare, and its messages name what was typed: not worth a cache entry.
         return mark_safe(get_template(FORM_TEMPLATE).render({"form": form}))  # noqa: S308
-    words = form.data.get("q", "") if form.is_bound else ""
-    chosen = sorted(
-        (name, tuple(form.data.getlist(name)))
-        for name in form.fields
-        if name != "q" and form.is_bound and name in form.data
-    )
-    digest = hashlib.sha256(repr((form.is_bound, chosen)).encode()).hexdigest()[:32]
-    key = f"media_library:filter-form:{content_version.current()}:{get_language()}:{digest}"
+    key = f"media_library:filter-form:{content_version.current()}:{get_language()}"
     stored = cache.get(key)
     if stored is None:
-        stored = _render_with_placeholder(form)
+        stored = _render_blank()
         cache.set(key, stored, FORM_CACHE_SECONDS)
-    # The widget writes no value attribute for empty words, and the escaped words otherwise.
-    value = f' value="{escape(words)}"' if words else ""
-    return mark_safe(stored.replace(_WORDS_ATTRIBUTE, value))  # noqa: S308
+    return mark_safe(_filled(stored, form))  # noqa: S308
 
 
-def _render_with_placeholder(form: VideoFilterForm) -> str:
-    """The form as its template renders it, with the placeholder for the searched words.
+def _render_blank() -> str:
+    """The form with a placeholder in each text field and nothing chosen."""
+    blank = QueryDict(mutable=True)
+    for name in TEXT_FIELDS:
+        blank[name] = _PLACEHOLDER.format(name)
+    form = VideoFilterForm(blank)
+    # Shown as a form without errors: the placeholders are not data to validate.
+    form._errors = ErrorDict()
+    return get_template(FORM_TEMPLATE).render({"form": form})
 
-    The form has been validated: only the data the widgets show is swapped, for the render.
-    """
-    if not form.is_bound:
-        return get_template(FORM_TEMPLATE).render({"form": form})
-    data = form.data
-    form.data = data.copy()
-    form.data["q"] = WORDS_PLACEHOLDER
-    try:
-        return get_template(FORM_TEMPLATE).render({"form": form})
-    finally:
-        form.data = data
+
+def _filled(stored: str, form: VideoFilterForm) -> str:
+    """`stored` with `form`'s texts and choices, as the widgets would have written them: a
+    text input has no value attribute when empty, a select marks its one chosen option."""
+    data = form.data if form.is_bound else QueryDict()
+    html = stored
+    for name in TEXT_FIELDS:
+        # What the widget would write: None (no attribute) for a missing text, and for an
+        # empty one in a search box; an empty date keeps `value=""`.
+        text = form.fields[name].widget.format_value(data.get(name))
+        value = "" if text is None else f' value="{escape(text)}"'
+        html = html.replace(f' value="{_PLACEHOLDER.format(name)}"', value)
+    for name in CHOICE_FIELDS:
+        chosen = data.get(name) or ""
+        if not chosen:
+            continue
+        start = html.index(f'<select name="{name}"')
+        end = html.index("</select>", start)
+        options = html[start:end].replace(_EMPTY_CHOSEN, '<option value="">', 1)
+        option = f'<option value="{escape(chosen)}">'
+        options = options.replace(option, f'<option value="{escape(chosen)}" selected>', 1)
+        html = html[:start] + options + html[end:]
+    return html

@@ -12,7 +12,12 @@ from django.utils import translation
 from media_library import views
 from media_library.forms import VideoFilterForm
 from media_library.fragments import render_filter_form
-from media_library.tests.factories import CategoryFactory, EventFactory, VideoFactory
+from media_library.tests.factories import (
+    CategoryFactory,
+    EventFactory,
+    LanguageFactory,
+    VideoFactory,
+)
 
 LIST_URL = reverse("media_library:video_list")
 
@@ -29,7 +34,10 @@ pytestmark = pytest.mark.django_db
         {"q": "summit", "category": "press", "sort": "title", "min_height": "720"},
         {"sort": "oldest"},
         {"q": "", "country": "BE", "date_from": "2024-01-01"},
-        {"q": "catalogueSearchWordsPlaceholder"},
+        {"q": "catalogueFormPlaceholderq", "date_to": "catalogueFormPlaceholderdate_to"},
+        {"event": "summit", "language": "fr", "country": "BE", "min_height": "2160"},
+        {"category": "press", "date_from": "2024-01-01", "date_to": "2024-12-31"},
+        {"sort": "duration", "page": "3"},
     ],
 )
 @pytest.mark.parametrize("language", ["en", "fr"])
@@ -37,6 +45,9 @@ def test_the_stored_filter_form_is_byte_for_byte_a_fresh_render(data, language):
     from django.http import QueryDict
 
     CategoryFactory(name="Press conference", slug="press")
+    EventFactory(name="Summit <2024> & more", slug="summit")
+    LanguageFactory(code="fr", name="French")
+    VideoFactory(country="BE")
     query = None if data is None else QueryDict(mutable=True)
     for name, value in (data or {}).items():
         query[name] = value
@@ -46,6 +57,44 @@ def test_the_stored_filter_form_is_byte_for_byte_a_fresh_render(data, language):
             form.is_valid()
             fresh = render_to_string("media_library/_filter_form.html", {"form": form})
             assert render_filter_form(form) == fresh
+
+
+def test_a_thousand_random_filter_combinations_get_the_form_a_fresh_render_gives(fuzz_seed):
+    import random
+
+    from django.http import QueryDict
+
+    rng = random.Random(fuzz_seed)
+    CategoryFactory(name="Press conference", slug="press")
+    CategoryFactory(name="B-roll", slug="b-roll")
+    EventFactory(name="Summit <2024> & more", slug="summit")
+    LanguageFactory(code="fr", name="French")
+    VideoFactory(country="BE")
+    VideoFactory(country="FR")
+    values = {
+        "q": ["", "summit", "  nato  ", '"press conference"', "<b>&amp;</b>", "é" * 3],
+        "category": ["", "press", "b-roll", "nope"],
+        "event": ["", "summit"],
+        "language": ["", "fr", "xx"],
+        "country": ["", "BE", "FR", "ZZ"],
+        "date_from": ["", "2024-01-01", "2024-13-01"],
+        "date_to": ["", "2024-06-30"],
+        "min_height": ["", "720", "1080", "2160", "9"],
+        "sort": ["", "newest", "oldest", "recorded", "title", "duration", "bogus"],
+    }
+    checked = {"with errors": 0, "without": 0}
+    for _ in range(1000):
+        query = QueryDict(mutable=True)
+        for name, options in values.items():
+            if rng.random() < 0.5:
+                query[name] = rng.choice(options)
+        form = VideoFilterForm(query)
+        form.is_valid()
+        checked["with errors" if form.errors else "without"] += 1
+        fresh = render_to_string("media_library/_filter_form.html", {"form": form})
+        assert render_filter_form(form) == fresh, query.urlencode()
+    print(f"filter form: 1000 combinations, {checked}")
+    assert checked["without"] > 100
 
 
 def test_a_form_with_errors_is_rendered_with_them():
