@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+from fractions import Fraction
 
 from django.conf import global_settings
 from django.core.cache import cache
@@ -13,10 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.publishable import Publishable, PublishableQuerySet
 from media_library.models import Video
-from speeches.rendering import render_markdown
+from speeches.rendering import link_timecodes, render_markdown, render_transcript
 
 # Bump when render_markdown's output changes, so cached transcripts are rendered anew.
-RENDERING_VERSION = 1
+# 2: the transcript HTML marks its timecoded paragraphs (rendering.render_transcript).
+RENDERING_VERSION = 2
 BODY_HTML_CACHE_SECONDS = 24 * 3600
 
 
@@ -45,7 +47,8 @@ class SpeechQuerySet(PublishableQuerySet):
                 queryset=Speech.objects.published().only("title", "slug", "language"),
                 to_attr="public_translations",
             ),
-        )
+        ).select_related("timecode_video").defer(*(f"timecode_video__{name}" for name in (
+            "search_vector", "summary", "shot_list", "usage_terms")))  # fmt: skip
 
     def search(self, query: str) -> SpeechQuerySet:
         query = query.strip()
@@ -102,6 +105,18 @@ class Speech(Publishable):
         verbose_name=_("related videos"),
         help_text=_("Footage of this speech or its event. Only published videos are shown."),
     )
+    timecode_video = models.ForeignKey(
+        "media_library.Video",
+        verbose_name=_("video of the timecodes"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="timecoded_speeches",
+        help_text=_(
+            "The related video in which the transcript's timecodes are spoken. Left empty, "
+            "it is the related video when there is only one."
+        ),
+    )
 
     objects = SpeechQuerySet.as_manager()
 
@@ -135,3 +150,102 @@ class Speech(Publishable):
             html = render_markdown(self.body)
             cache.set(key, html, BODY_HTML_CACHE_SECONDS)
         return mark_safe(html)  # noqa: S308 - cleaned by nh3
+
+    @cached_property
+    def timecodes(self) -> dict[int, int]:
+        """Paragraph position -> milliseconds; none without a video of the timecodes (one
+        query then, none otherwise)."""
+        if self.timecode_video_id is None:
+            return {}
+        return dict(self.timecoded_paragraphs.values_list("position", "start_ms"))
+
+    @cached_property
+    def timecode_player(self) -> Video | None:
+        """The video of the timecodes if the public may see it, else None."""
+        video = self.timecode_video
+        return video if video is not None and video.is_public else None
+
+    @property
+    def play_target(self) -> str:
+        """Where "play from here" links go, before their `#t=`: the preview file, which any
+        browser opens at the fragment's moment (the page's script seeks the page's player
+        instead), or the video's page when it has no preview; empty without a public video."""
+        video = self.timecode_player
+        if video is None:
+            return ""
+        return video.preview_url or video.get_absolute_url()
+
+    @cached_property
+    def transcript(self) -> SafeString:
+        """The transcript as readers see it: each timecoded paragraph opens with its
+        timecode, a link that plays the video from there."""
+        if not self.timecodes:
+            return self.body_html
+        return link_timecodes(
+            self.transcript_html(self.timecodes),
+            timecodes=self.timecodes,
+            target=self.play_target,
+            label=_("Play from"),
+        )
+
+    def transcript_html(self, timecodes: dict[int, int]) -> SafeString:
+        """The transcript with a marker where each timecoded paragraph starts (`timecodes`:
+        paragraph position -> milliseconds), rendered once per distinct text and timecodes.
+
+        The markers become "play from here" links in the page (rendering.link_timecodes),
+        whose target may change (a video published, a preview made) without the text doing so.
+        """
+        if not timecodes:
+            return self.body_html
+        signature = repr(sorted(timecodes.items())) + "\n" + self.body
+        digest = hashlib.sha256(signature.encode()).hexdigest()
+        key = f"speeches:transcript_html:{RENDERING_VERSION}:{digest}"
+        html = cache.get(key)
+        if html is None:
+            html = render_transcript(self.body, positions=set(timecodes))
+            cache.set(key, html, BODY_HTML_CACHE_SECONDS)
+        return mark_safe(html)  # noqa: S308 - cleaned by nh3, markers are private-use text
+
+
+class TimecodedParagraphQuerySet(models.QuerySet["TimecodedParagraph"]):
+    def public(self) -> TimecodedParagraphQuerySet:
+        """Of published speeches whose video of the timecodes is published too."""
+        return self.filter(
+            speech__in=Speech.objects.published(),
+            speech__timecode_video__in=Video.objects.published(),
+        )
+
+
+class TimecodedParagraph(models.Model):
+    """A paragraph of a transcript with the moment it is spoken in the speech's video.
+
+    Written from the transcript by `services.set_timecodes`: `text` is the paragraph as plain
+    text (quote search, captions, citations); the Markdown stays the transcript's `body`.
+    """
+
+    speech = models.ForeignKey(
+        Speech,
+        verbose_name=_("speech"),
+        on_delete=models.CASCADE,
+        related_name="timecoded_paragraphs",
+    )
+    position = models.PositiveIntegerField(_("paragraph"))
+    start_ms = models.PositiveIntegerField(_("start (milliseconds)"))
+    text = models.TextField(_("text"))
+
+    objects = TimecodedParagraphQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["speech", "position"]
+        verbose_name = _("timecoded paragraph")
+        verbose_name_plural = _("timecoded paragraphs")
+        constraints = [
+            models.UniqueConstraint(fields=["speech", "position"], name="speech_paragraph_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.speech_id} ¶{self.position} @{self.start_ms} ms"
+
+    @property
+    def start(self) -> Fraction:
+        return Fraction(self.start_ms, 1000)
