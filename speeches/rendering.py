@@ -49,9 +49,6 @@ def render_markdown(text: str) -> str:
 # and no editor types. `link_timecodes` turns each into a "play from here" link.
 MARKER = "\ue000{position}\ue001"
 _MARKER = re.compile("\ue000(\\d+)\ue001")
-# Where a marker goes in a block: after the syntax that opens a quotation, a list item or a
-# heading, so the block stays what it was.
-_BLOCK_OPENING = re.compile(r"^(?:[ ]{0,3}(?:>|[-*+]|\d{1,9}[.)]|#{1,6})[ \t]+)*")
 
 
 def render_transcript(body: str, *, positions: set[int]) -> str:
@@ -61,7 +58,7 @@ def render_transcript(body: str, *, positions: set[int]) -> str:
     for paragraph in timecodes.paragraphs(body):
         if paragraph.position in positions:
             index = paragraph.line - 1
-            opening = _BLOCK_OPENING.match(lines[index]).end()
+            opening = timecodes.BLOCK_OPENING.match(lines[index]).end()
             marker = MARKER.format(position=paragraph.position)
             lines[index] = lines[index][:opening] + marker + lines[index][opening:]
     return render_markdown("\n".join(lines))

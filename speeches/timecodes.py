@@ -9,8 +9,9 @@ from 0. An editor gives a paragraph its timecode in two ways:
   the video's rate) and milliseconds (`00:01:12.500`) are read too;
 - by pasting captions (SRT or WebVTT). The rule: the cues' words are read as one text, in
   order; each paragraph, in order, takes the start of the cue in which its first words (up to
-  six) are found, searching on from the previous paragraph's. Case, punctuation and the cues'
-  line breaks are ignored, so one cue per paragraph and several cues per paragraph both work.
+  six) are found, searching on from half-way through the previous paragraph's words (captions
+  may leave words out). Case, punctuation and the cues' line breaks are ignored, so one cue per
+  paragraph and several cues per paragraph both work.
   A paragraph whose first words are not found keeps the timecode typed at its start, if any.
 
 Every error names the line it is on, so the form can list them one per line.
@@ -31,8 +32,10 @@ from core import timecode
 
 # Brackets hold anything that starts like a clock (a digit and a colon), so that a malformed
 # timecode is reported rather than silently kept as text; `[Applause]` and links are text.
-_BRACKETED = re.compile(r"^\[(?P<code>\d{1,2}:[^\]]*)\](?!\()[ \t]*")
-_BARE = re.compile(r"^(?P<code>\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3}|[:;]\d{2})?)(?=\s|$)[ \t]*")
+_BRACKETED = re.compile(r"\[(?P<code>\d{1,2}:[^\]]*)\](?!\()[ \t]*")
+_BARE = re.compile(r"(?P<code>\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3}|[:;]\d{2})?)(?=\s|$)[ \t]*")
+# What opens a quotation, a list item or a heading: a timecode goes after it.
+BLOCK_OPENING = re.compile(r"^(?:[ ]{0,3}(?:>|[-*+]|\d{1,9}[.)]|#{1,6})[ \t]+)*")
 _WORD = re.compile(r"\w+")
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")  # WebVTT's <v Name>, <i>; SRT's {\an8}
 _TIMING = re.compile(r"^(?P<start>\S+)[ \t]+-->[ \t]+(?P<end>\S+)(?:[ \t].*)?$")
@@ -105,7 +108,8 @@ def read_transcript(body: str, *, fps: Fraction | None = None) -> Transcript:
     for paragraph in paragraphs(body):
         index = paragraph.line - 1
         first = lines[index]
-        match = _BRACKETED.match(first) or _BARE.match(first)
+        opening = BLOCK_OPENING.match(first).end()
+        match = _BRACKETED.match(first, opening) or _BARE.match(first, opening)
         if match is None:
             continue
         try:
@@ -113,7 +117,7 @@ def read_transcript(body: str, *, fps: Fraction | None = None) -> Transcript:
         except timecode.TimecodeError as error:
             errors.append(_("Line %(line)d: %(error)s") % {"line": paragraph.line, "error": error})
             continue
-        lines[index] = first[match.end() :]
+        lines[index] = first[:opening] + first[match.end() :]
         if not lines[index].strip():
             drop.add(index)
     if errors:
@@ -129,7 +133,9 @@ def with_timecodes(body: str, timecodes: dict[int, Fraction | int | float]) -> s
     for paragraph in paragraphs(body):
         if paragraph.position in timecodes:
             index = paragraph.line - 1
-            lines[index] = f"[{display(timecodes[paragraph.position])}] {lines[index]}"
+            opening = BLOCK_OPENING.match(lines[index]).end()
+            code = f"[{display(timecodes[paragraph.position])}] "
+            lines[index] = lines[index][:opening] + code + lines[index][opening:]
     return "\n".join(lines)
 
 
@@ -219,13 +225,14 @@ def match_captions(cues: Iterable[Cue], texts: list[str]) -> dict[int, Fraction]
     found: dict[int, Fraction] = {}
     position = 0
     for index, text in enumerate(texts):
-        opening = words(text)[:MATCH_WORDS]
+        said = words(text)
+        opening = said[:MATCH_WORDS]
         if not opening:
             continue
         for at in range(position, len(spoken) - len(opening) + 1):
             if spoken[at : at + len(opening)] == opening:
                 found[index] = stream[at][1]
-                position = at + len(opening)
+                position = at + max(len(opening), len(said) // 2)
                 break
     return found
 
