@@ -6,10 +6,12 @@ import re
 import uuid
 
 from django.conf import settings
+from django.conf.locale import LANG_INFO
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections, models
-from django.db.models import Case, Exists, F, Func, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, Func, OuterRef, Q, Value, When, Window
+from django.db.models.functions import Cast, Coalesce, Lead, Least
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename, slugify
@@ -17,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from core.publishable import Publishable, PublishableQuerySet
-from media_library.formatting import Shot, format_duration, parse_shot_list
+from media_library.formatting import format_duration
 from media_library.storage import public_storage
 
 # The text-search configuration of the stored vector and of every query against it.
@@ -237,10 +239,17 @@ class Video(Publishable):
     title = models.CharField(_("title"), max_length=255)
     slug = models.SlugField(_("slug"), max_length=255, unique=True)
     summary = models.TextField(_("summary"), blank=True)
+    # The shot list as text, as broadcasters write it: what the editor pasted, rewritten from
+    # the entries (ShotEntry) whenever they change (shot_entries.py). The search reads it.
     shot_list = models.TextField(
         _("shot list"),
         blank=True,
-        help_text=_('One shot per line, starting with its timecode: "00:00:12 Wide shot of …".'),
+        help_text=_(
+            "Paste the shot list as broadcasters write it, one entry per line starting with "
+            "its timecode: “00:00:12 Wide shot of …”, “00:01:05 - 00:01:20 SOUNDBITE (English) "
+            "Name, role: “quote””. Saving replaces the entries below; or edit the entries and "
+            "leave this text as it is."
+        ),
     )
     recorded_on = models.DateField(_("date recorded"), null=True, blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
@@ -315,10 +324,6 @@ class Video(Publishable):
     @property
     def display_date(self):
         return self.recorded_on or (self.published_at.date() if self.published_at else None)
-
-    @property
-    def shots(self) -> list[Shot]:
-        return parse_shot_list(self.shot_list)
 
 
 def rendition_upload_to(instance: Rendition, filename: str) -> str:
@@ -461,3 +466,146 @@ class Download(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.rendition} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- Timecoded content: shot lists and captions ---------------------------------------------
+
+
+class ShotEntryQuerySet(models.QuerySet["ShotEntry"]):
+    def with_ends(self) -> ShotEntryQuerySet:
+        """Annotates `end_at_ms`: the entry's own out point, else the next entry's in point,
+        else the video's end (None while its duration is unknown); never past the video's
+        end. Computed over the rows the queryset selects: filter by video, not by entry."""
+        next_start = Window(
+            Lead("start_ms"),
+            partition_by=[F("video_id")],
+            order_by=[F("position").asc(), F("pk").asc()],
+        )
+        video_end = Cast(F("video__duration_seconds") * 1000, models.IntegerField())
+        end = Coalesce(F("end_ms"), next_start, video_end)
+        return self.annotate(
+            end_at_ms=Case(
+                When(video__duration_seconds__isnull=True, then=end),
+                default=Least(end, video_end),
+                output_field=models.IntegerField(),
+            )
+        ).order_by("video_id", "position", "pk")
+
+
+class ShotEntry(models.Model):
+    """One line of a video's shot list: a shot, a soundbite, text on screen, upsound or a
+    graphic, from its in point to its out point.
+
+    Moments are whole milliseconds from the start of the video (`start_ms`, `end_ms`), as read
+    by `core.timecode` from what the editor typed (`media_library.shotlist`). `end_ms` is None
+    when the shot list gives no out point: the entry then runs to the next entry's in point,
+    or to the video's end (`ShotEntryQuerySet.with_ends`). `position` is the order of the
+    entries, which is that of their in points (`shot_entries.replace_shot_entries`).
+    """
+
+    class Kind(models.TextChoices):
+        SHOT = "shot", _("Shot")
+        SOUNDBITE = "soundbite", _("Soundbite")
+        TEXT_ON_SCREEN = "text_on_screen", _("Text on screen")
+        UPSOUND = "upsound", _("Upsound")
+        GRAPHIC = "graphic", _("Graphic")
+
+    video = models.ForeignKey(
+        Video, verbose_name=_("video"), on_delete=models.CASCADE, related_name="shot_entries"
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    start_ms = models.PositiveIntegerField(_("in point (ms)"))
+    end_ms = models.PositiveIntegerField(_("out point (ms)"), null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SHOT)
+    description = models.TextField(_("description"), blank=True)
+    speaker_name = models.CharField(_("speaker"), max_length=200, blank=True)
+    speaker_role = models.CharField(_("speaker's role"), max_length=300, blank=True)
+    # An ISO 639-1 code (Django's LANG_INFO keys): "en", "fr".
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    quote = models.TextField(_("verbatim quote"), blank=True)
+
+    objects = ShotEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("shot list entry")
+        verbose_name_plural = _("shot list entries")
+        indexes = [models.Index(fields=["video", "position"], name="shotentry_video_pos_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_ms__isnull=True) | Q(end_ms__gt=F("start_ms")),
+                name="shotentry_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.video} · {self.start_ms} ms · {self.get_kind_display()}"
+
+    @property
+    def is_soundbite(self) -> bool:
+        return self.kind == self.Kind.SOUNDBITE
+
+
+class CaptionTrack(models.Model):
+    """A video's captions in one language: at most one track per language.
+
+    Its cues come from the speech transcript timecoded against the video (`TRANSCRIPT`,
+    written by the speeches app through `captions.replace_caption_track`), or, where there is
+    no such track, from the video's soundbites in that language (`SOUNDBITES`, rebuilt by
+    `captions.rebuild_soundbite_captions` whenever the shot list changes).
+    """
+
+    class Source(models.TextChoices):
+        TRANSCRIPT = "transcript", _("Transcript")
+        SOUNDBITES = "soundbites", _("Soundbites")
+
+    video = models.ForeignKey(
+        Video, verbose_name=_("video"), on_delete=models.CASCADE, related_name="caption_tracks"
+    )
+    language = models.CharField(_("language"), max_length=16)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["language", "pk"]
+        verbose_name = _("caption track")
+        verbose_name_plural = _("caption tracks")
+        constraints = [
+            models.UniqueConstraint(fields=["video", "language"], name="captiontrack_one_per_lang")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.video} · {self.language}"
+
+    @property
+    def label(self) -> str:
+        """The language's own name ("English", "français"), as players list tracks."""
+        info = LANG_INFO.get(self.language) or {}
+        return info.get("name_local", self.language)
+
+
+class CaptionCue(models.Model):
+    """One cue of a caption track: text shown from `start_ms` to `end_ms` (milliseconds)."""
+
+    track = models.ForeignKey(
+        CaptionTrack, verbose_name=_("caption track"), on_delete=models.CASCADE, related_name="cues"
+    )
+    position = models.PositiveIntegerField(_("position"))
+    start_ms = models.PositiveIntegerField(_("start (ms)"))
+    end_ms = models.PositiveIntegerField(_("end (ms)"))
+    text = models.TextField(_("text"))
+    speaker = models.CharField(_("speaker"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("caption cue")
+        verbose_name_plural = _("caption cues")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_ms__gt=F("start_ms")), name="captioncue_end_after_start"
+            ),
+            models.UniqueConstraint(fields=["track", "position"], name="captioncue_track_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.track} · {self.start_ms} ms"

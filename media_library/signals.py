@@ -12,9 +12,19 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from core import content_version
 from core.publishing import publication_changed
 from media_library import public_media, services
-from media_library.models import Category, Event, Language, Rendition, Tag, Video
+from media_library.models import (
+    CaptionTrack,
+    Category,
+    Event,
+    Language,
+    Rendition,
+    ShotEntry,
+    Tag,
+    Video,
+)
 
-CONTENT_MODELS = (Video, Rendition, Category, Event, Tag, Language)
+# A caption track's cues are written with it (captions.replace_caption_track saves the track).
+CONTENT_MODELS = (Video, Rendition, Category, Event, Tag, Language, ShotEntry, CaptionTrack)
 CONTENT_LINKS = (Video.tags.through, Video.languages.through)
 # What a video's search vector is built from (services.update_search_vector), on its row.
 SEARCHABLE_FIELDS = frozenset(

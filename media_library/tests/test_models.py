@@ -6,22 +6,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from media_library.formatting import format_duration, parse_shot_list
+from media_library.formatting import format_duration
 from media_library.models import Download
 from media_library.tests.factories import DownloadFactory, RenditionFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def test_shot_list_lines_are_split_into_timecode_and_description():
-    shots = parse_shot_list(
-        "00:00:05 Wide shot of the hall\n\n[00:01:10:12] - Close-up\nUntimed cutaway\n"
-    )
-    assert [(s.timecode, s.description) for s in shots] == [
-        ("00:00:05", "Wide shot of the hall"),
-        ("00:01:10:12", "Close-up"),
-        ("", "Untimed cutaway"),
-    ]
 
 
 @pytest.mark.parametrize(
