@@ -79,6 +79,10 @@ class SpeechAdmin(PublishableAdmin):
     def save_related(self, request: HttpRequest, form: SpeechAdminForm, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         services.set_timecodes(speech=form.instance, timecodes=form.timecodes)
+        before = form.initial.get("timecode_video"), form.initial.get("language")
+        services.captions_changed(
+            speech_id=form.instance.pk, previous=[before] if all(before) else []
+        )
         if form.unmatched:
             self.message_user(
                 request,
