@@ -10,9 +10,24 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
 from core.admin import PublishableAdmin, RecordAdmin
-from media_library import public_media, services
-from media_library.forms import RenditionAdminForm, VideoAdminForm
-from media_library.models import Category, Download, Event, Language, Rendition, Tag, Video
+from media_library import public_media, services, shot_entries
+from media_library.forms import (
+    RenditionAdminForm,
+    ShotEntryAdminForm,
+    ShotEntryFormSet,
+    VideoAdminForm,
+)
+from media_library.models import (
+    CaptionTrack,
+    Category,
+    Download,
+    Event,
+    Language,
+    Rendition,
+    ShotEntry,
+    Tag,
+    Video,
+)
 
 TECHNICAL_READONLY = [
     "status_badge",
@@ -57,6 +72,48 @@ class RenditionInline(admin.StackedInline):
         return filesizeformat(rendition.file_size) if rendition.file_size else "—"
 
 
+class ShotEntryInline(admin.TabularInline):
+    """The shot list entry by entry, in the order of their in points; saving numbers them
+    again and rewrites the shot list text (`shot_entries.entries_edited`)."""
+
+    model = ShotEntry
+    form = ShotEntryAdminForm
+    formset = ShotEntryFormSet
+    extra = 0
+    fields = [
+        "start",
+        "end",
+        "kind",
+        "description",
+        "speaker_name",
+        "speaker_role",
+        "language",
+        "quote",
+    ]
+    verbose_name = _("shot list entry")
+    verbose_name_plural = _("shot list entries")
+
+
+class CaptionTrackInline(admin.TabularInline):
+    """What captions the video has; they are written from the soundbites and transcripts."""
+
+    model = CaptionTrack
+    extra = 0
+    fields = ["language", "source", "cue_count", "updated_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_cues=Count("cues"))
+
+    @admin.display(description=_("cues"))
+    def cue_count(self, track: CaptionTrack) -> int:
+        return getattr(track, "_cues", 0)
+
+
 def _announce(request, rendition: Rendition) -> None:
     messages.info(
         request,
@@ -79,12 +136,12 @@ class VideoAdmin(PublishableAdmin):
         "failed_count",
     ]
     list_filter = ["status", "category", "event", "languages", "country"]
-    search_fields = ["title", "summary", "shot_list", "tags__name"]
+    search_fields = ["title", "summary", "shot_list", "tags__name"]  # shot_list: quotes too
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["event", "tags"]
     filter_horizontal = ["languages"]
     date_hierarchy = "recorded_on"
-    inlines = [RenditionInline]
+    inlines = [ShotEntryInline, RenditionInline, CaptionTrackInline]
     publish_label = _("Publish the selected videos now")
     unpublish_label = _("Unpublish the selected videos")
     published_message = ngettext_lazy(
@@ -102,7 +159,18 @@ class VideoAdmin(PublishableAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "shot_list"]}),
+        (None, {"fields": ["title", "slug", "summary"]}),
+        (
+            _("Shot list"),
+            {
+                "fields": ["shot_list", "timecode_rate"],
+                "description": _(
+                    "Paste the shot list as the broadcasters write it; lines that cannot be "
+                    "read are listed with their numbers and nothing is saved. The entries "
+                    "below are made from it; edit them there, or paste a new text."
+                ),
+            },
+        ),
         (
             _("Context"),
             {
@@ -154,6 +222,45 @@ class VideoAdmin(PublishableAdmin):
         if not video.preview:
             return "—"
         return format_html('<a href="{}">{}</a>', video.preview_url, _("Play the web preview"))
+
+    def save_form(self, request, form, change: bool) -> Video:
+        video = super().save_form(request, form, change)
+        # Read by get_formset_kwargs and save_related: the entries of a pasted shot list.
+        video._pasted_entries = form.pasted_entries
+        video._frame_rate = form.frame_rate()
+        return video
+
+    def get_formset_kwargs(self, request, obj, inline, prefix) -> dict:
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, ShotEntryInline):
+            if hasattr(obj, "_frame_rate"):
+                fps = obj._frame_rate
+            else:
+                fps = shot_entries.video_frame_rate(obj) if obj.pk else None
+            kwargs.update(
+                fps=fps,
+                duration_ms=shot_entries.duration_ms(obj),
+                pasted=getattr(obj, "_pasted_entries", None) is not None,
+            )
+        return kwargs
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        video = form.instance
+        pasted = getattr(video, "_pasted_entries", None)
+        entries = [f for f in formsets if f.model is ShotEntry]
+        others = [f for f in formsets if f.model is not ShotEntry]
+        form.save_m2m()
+        for formset in others:
+            self.save_formset(request, form, formset, change=change)
+        if pasted is not None:
+            for formset in entries:  # not saved: the pasted text replaces them all
+                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            shot_entries.replace_shot_entries(video=video, entries=pasted)
+            return
+        for formset in entries:
+            self.save_formset(request, form, formset, change=change)
+            if formset.has_changed():
+                shot_entries.entries_edited(video=video)
 
     def save_model(self, request, obj: Video, form, change: bool) -> None:
         replaced = form.initial.get("thumbnail") if "thumbnail" in form.changed_data else None

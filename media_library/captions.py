@@ -15,9 +15,12 @@ from fractions import Fraction
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 
 from core import timecode
+from media_library import public_media
 from media_library.models import CaptionCue, CaptionTrack, ShotEntry, Video
 
 Source = CaptionTrack.Source
@@ -196,3 +199,27 @@ def to_srt_file(cues: Iterable[CaptionCue | Cue]) -> str:
         )
         blocks.append(f"{n}\n{timing}\n{cue.text}")
     return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+# --- Serving ----------------------------------------------------------------------------------
+
+CONTENT_TYPES = {"vtt": "text/vtt; charset=utf-8", "srt": "application/x-subrip; charset=utf-8"}
+
+
+def file_response(request: HttpRequest, *, track: CaptionTrack, file_format: str) -> HttpResponse:
+    """The track as a `.vtt` or `.srt` file, revalidated on every use (an ETag of the track's
+    last change), never stored by shared caches unless the video is public."""
+    etag = f'"{track.pk}-{int(track.updated_at.timestamp() * 1_000_000)}-{file_format}"'
+    public = track.video.is_public
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        cues = track.cues.all()
+        body = to_webvtt_file(cues) if file_format == "vtt" else to_srt_file(cues)
+        response = HttpResponse(body, content_type=CONTENT_TYPES[file_format])
+        filename = f"{track.video.slug}.{track.language}.{file_format}"
+        disposition = "attachment" if file_format == "srt" else "inline"
+        response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, no-cache" if public else "private, no-cache"
+    # Text, never a page: no sniffing it into HTML, nothing runs should it be opened directly.
+    return public_media.with_safe_headers(response)

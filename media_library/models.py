@@ -10,7 +10,7 @@ from django.conf.locale import LANG_INFO
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections, models
-from django.db.models import Case, Exists, F, Func, OuterRef, Q, Value, When, Window
+from django.db.models import Case, Exists, F, Func, OuterRef, Prefetch, Q, Value, When, Window
 from django.db.models.functions import Cast, Coalesce, Lead, Least
 from django.urls import reverse
 from django.utils import timezone
@@ -137,6 +137,16 @@ class VideoQuerySet(PublishableQuerySet):
         """Everything the card template reads, in the same query, and not the search vector
         (twice the rest of the row, for no card)."""
         return self.select_related("category").defer("search_vector")
+
+    def for_page(self) -> VideoQuerySet:
+        """Everything the video page reads of the video, in one query per relation (its
+        shot list is `shot_entries.shot_list_for`)."""
+        return self.select_related("category", "event").prefetch_related(
+            Prefetch("renditions", queryset=Rendition.objects.ready(), to_attr="ready_renditions"),
+            "tags",
+            "languages",
+            "caption_tracks",
+        )
 
     def search(self, query: str) -> VideoQuerySet:
         """Videos matching `query` in title, summary, shot list or tags.

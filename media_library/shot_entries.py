@@ -49,24 +49,27 @@ def as_entry(row: ShotEntry) -> shotlist.Entry:
     )
 
 
+def entry_fields(entry: shotlist.Entry) -> dict:
+    """The `ShotEntry` fields of a parsed entry."""
+    return {
+        "start_ms": entry.start_ms,
+        "end_ms": entry.end_ms,
+        "kind": entry.kind,
+        "description": entry.description,
+        "speaker_name": entry.speaker_name,
+        "speaker_role": entry.speaker_role,
+        "language": entry.language,
+        "quote": entry.quote,
+    }
+
+
 @transaction.atomic
 def replace_shot_entries(*, video: Video, entries: Iterable[shotlist.Entry]) -> list[ShotEntry]:
     """Make `entries` (read by `shotlist.parse`, which checked them) the video's shot list."""
     ordered = sorted(enumerate(entries), key=lambda pair: (pair[1].start_ms, pair[0]))
     video.shot_entries.all().delete()
     rows = ShotEntry.objects.bulk_create(
-        ShotEntry(
-            video=video,
-            position=position,
-            start_ms=entry.start_ms,
-            end_ms=entry.end_ms,
-            kind=entry.kind,
-            description=entry.description,
-            speaker_name=entry.speaker_name,
-            speaker_role=entry.speaker_role,
-            language=entry.language,
-            quote=entry.quote,
-        )
+        ShotEntry(video=video, position=position, **entry_fields(entry))
         for position, (_n, entry) in enumerate(ordered)
     )
     _written(video=video, rows=rows)

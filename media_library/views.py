@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -12,9 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.guards import session_has_verified_email, verified_account_required
 from core.page_cache import cached_page
-from media_library import delivery, public_media, related, search, services
+from media_library import captions, delivery, public_media, related, search, services, shot_entries
 from media_library.forms import VideoFilterForm
-from media_library.models import Rendition, Video
+from media_library.models import CaptionTrack, Rendition, Video
 
 PAGE_SIZE = 24
 # Whole pages are cached per content version (any edit moves it): the timeout only bounds
@@ -50,16 +49,7 @@ def video_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cached_page(timeout=VIDEO_PAGE_CACHE_SECONDS, variant=_download_variant)
 def video_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    video = get_object_or_404(
-        Video.objects.visible_to(request.user)
-        .select_related("category", "event")
-        .prefetch_related(
-            Prefetch("renditions", queryset=Rendition.objects.ready(), to_attr="ready_renditions"),
-            "tags",
-            "languages",
-        ),
-        slug=slug,
-    )
+    video = get_object_or_404(Video.objects.visible_to(request.user).for_page(), slug=slug)
     related_videos, related_speeches = related.related_for(video)
     return render(
         request,
@@ -67,12 +57,30 @@ def video_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "video": video,
             "renditions": video.ready_renditions,
+            "caption_tracks": video.caption_tracks.all(),
+            "shots": shot_entries.shot_list_for(video),
             "related_videos": related_videos,
             "related_speeches": related_speeches,
             "can_download": _can_download(request),
             "is_preview": not video.is_public,
         },
     )
+
+
+@require_http_methods(["GET", "HEAD"])
+def video_captions(
+    request: HttpRequest, slug: str, language: str, file_format: str
+) -> HttpResponse:
+    """A caption track as WebVTT (the player's `<track>`) or SubRip (a download): for whoever
+    may see the video, as its preview (drafts only to editors)."""
+    track = get_object_or_404(
+        CaptionTrack.objects.filter(
+            video__in=Video.objects.visible_to(request.user)
+        ).select_related("video"),
+        video__slug=slug,
+        language=language,
+    )
+    return captions.file_response(request, track=track, file_format=file_format)
 
 
 @require_http_methods(["GET", "HEAD"])

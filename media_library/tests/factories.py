@@ -7,7 +7,17 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from core.testing.factories import ModelFactory
-from media_library.models import Category, Download, Event, Language, Rendition, Tag, Video
+from media_library import shot_entries, shotlist
+from media_library.models import (
+    Category,
+    Download,
+    Event,
+    Language,
+    Rendition,
+    ShotEntry,
+    Tag,
+    Video,
+)
 from media_library.services import update_search_vector
 
 # A recognisable byte pattern: range tests compare slices of it.
@@ -72,6 +82,15 @@ class VideoFactory(ModelFactory):
     def tags(self, create: bool, extracted, **kwargs) -> None:
         if create and extracted:
             self.tags.set(extracted)
+
+    @factory.post_generation
+    def entries(self, create: bool, extracted, **kwargs) -> None:
+        # The entries of the shot list text, as the migration of free-text shot lists makes them.
+        if create and self.shot_list:
+            ShotEntry.objects.bulk_create(
+                ShotEntry(video=self, position=n, **shot_entries.entry_fields(entry))
+                for n, entry in enumerate(shotlist.lenient(self.shot_list))
+            )
 
     @factory.post_generation
     def search_vector(self, create: bool, extracted, **kwargs) -> None:

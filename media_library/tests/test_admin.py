@@ -10,6 +10,15 @@ from media_library.tests.factories import RenditionFactory, VideoFactory
 pytestmark = pytest.mark.django_db
 
 
+def management_form(prefix: str, *, total: int = 0, initial: int = 0) -> dict:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
 def video_form(**overrides) -> dict:
     data = {
         "title": "Summit arrivals",
@@ -31,6 +40,8 @@ def video_form(**overrides) -> dict:
         "renditions-0-label": "",
         "renditions-0-position": "0",
         "renditions-0-make_preview": "on",
+        **management_form("shot_entries"),
+        **management_form("caption_tracks"),
     }
     data.update(overrides)
     return data

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from media_library import views
-from media_library.models import Rendition, Video
+from media_library.models import CaptionTrack, Rendition, Video
 from media_library.tests.factories import (
     CategoryFactory,
     EventFactory,
@@ -153,18 +153,28 @@ def test_filtering_by_an_unknown_category_says_so_instead_of_failing(client):
 
 
 @pytest.mark.parametrize("renditions", [1, 4])
-def test_video_page_query_count_does_not_grow_with_renditions_or_tags(
+def test_video_page_query_count_does_not_grow_with_renditions_tags_shots_or_captions(
     verified_client, django_assert_num_queries, renditions
 ):
-    video = VideoFactory(tags=[TagFactory(name=f"t{n}") for n in range(renditions)])
+    shots = "\n".join(
+        f"00:00:{n:02d} SOUNDBITE (English) Speaker {n}, role: “Words {n}”"
+        for n in range(renditions * 5)
+    )
+    video = VideoFactory(
+        tags=[TagFactory(name=f"t{n}") for n in range(renditions)], shot_list=shots
+    )
     RenditionFactory.create_batch(renditions, video=video)
     VideoFactory.create_batch(renditions, category=video.category)
-    # First view: user + video + renditions + tags + languages + related videos + related
-    # speeches (the session, read from the cache, remembers the verified address since login).
-    with django_assert_num_queries(7):
+    for language in ["en", "fr", "de", "es"][:renditions]:
+        CaptionTrack.objects.create(video=video, language=language, source="soundbites")
+    # First view: user + video + renditions + tags + languages + caption tracks + shot list
+    # + related videos + related speeches (the session, read from the cache, remembers the
+    # verified address since login). No query per shot or per track.
+    with django_assert_num_queries(9):
         first = verified_client.get(video.get_absolute_url())
     assert first.context["can_download"] is True
     assert len(first.context["renditions"]) == renditions
+    assert len(first.context["shots"]) == renditions * 5
     # Later views: the whole page comes from the cache.
     with django_assert_num_queries(0):
         response = verified_client.get(video.get_absolute_url())
@@ -194,7 +204,7 @@ def test_video_page_shows_player_metadata_shot_list_terms_and_renditions(client)
     RenditionFactory(video=video, label="HD 1080p", file_size=1_500_000_000)
     RenditionFactory(video=video, label="Failed one", status=Rendition.Status.FAILED)
     html = client.get(video.get_absolute_url()).content.decode()
-    assert '<video controls preload="metadata"' in html
+    assert '<video id="player" controls preload="metadata"' in html
     assert "/media/public/previews/opening.mp4" in html
     assert 'poster="/media/public/thumbnails/opening.jpg"' in html
     for text in [
