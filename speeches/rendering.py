@@ -85,10 +85,14 @@ def link_timecodes(
         )
         if not target:
             return format_html('<span class="timecode">{}</span> ', shown)
+        # data-play-from: the page's script (static/js/play-from-here.js) seeks its player.
+        fragment = core_timecode.to_media_fragment(seconds)
         return format_html(
-            '<a class="timecode" href="{}#{}"><span class="visually-hidden">{} </span>{}</a> ',
+            '<a class="timecode" href="{}#{}" data-play-from="{}">'
+            '<span class="visually-hidden">{} </span>{}</a> ',
             target,
-            core_timecode.to_media_fragment(seconds),
+            fragment,
+            fragment.removeprefix("t="),
             label,
             shown,
         )
