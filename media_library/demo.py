@@ -46,7 +46,15 @@ RENDITIONS = [
     {"label": "HD 720p H.264 MP4", "width": 1280, "height": 720, "preview": False},
     {"label": "Web 360p H.264 MP4", "width": 640, "height": 360, "preview": True},
 ]
+# A long clip (the NRC remarks last two minutes, so that their transcript's timecodes mean
+# something) is made smaller: encoding its pictures is what `make run` waits for.
+LONG_RENDITIONS = [
+    {"label": "SD 360p H.264 MP4", "width": 640, "height": 360, "preview": False},
+    {"label": "Web 180p H.264 MP4", "width": 320, "height": 180, "preview": True},
+]
+# Each clip lasts SECONDS unless its table says otherwise ("seconds").
 SECONDS = 3
+LONG = 30
 
 
 def _reference_data() -> tuple[dict, dict, dict]:
@@ -92,12 +100,13 @@ def load(*, stdout) -> None:
                 tags=clip["tags"],
             )
             video.languages.set([languages[code] for code in clip["languages"]])
-            for spec in RENDITIONS:
+            seconds = clip.get("seconds", SECONDS)
+            for spec in RENDITIONS if seconds < LONG else LONG_RENDITIONS:
                 path = make_clip(
                     Path(folder) / f"{clip['slug']}-{spec['height']}p.mp4",
                     width=spec["width"],
                     height=spec["height"],
-                    seconds=SECONDS,
+                    seconds=seconds,
                     pattern=clip["pattern"],
                     tone_hz=clip["tone"],
                 )
