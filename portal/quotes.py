@@ -86,8 +86,18 @@ def _matching(queryset: QuerySet, column: str, query: str) -> QuerySet:
     return queryset.filter(every_word).annotate(rank=models.Value(0.0))
 
 
-# The video columns a hit reads (its links): not its search vector, summary or shot list.
+# The columns a hit reads: of a video, its links (not its search vector, summary, shot list).
 VIDEO_FIELDS = ("slug", "title", "preview", "status", "published_at", "recorded_on")
+SOUNDBITE_FIELDS = [
+    *("quote", "speaker_name", "speaker_role", "language", "start_ms", "video__event__name"),
+    *(f"video__{name}" for name in VIDEO_FIELDS),
+]
+SPEECH_FIELDS = ("slug", "speaker_name", "speaker_role", "event", "date_delivered", "language")
+PARAGRAPH_FIELDS = [
+    *("text", "start_ms", "speech__timecode_video"),
+    *(f"speech__{name}" for name in SPEECH_FIELDS),
+    *(f"speech__timecode_video__{name}" for name in VIDEO_FIELDS),
+]
 
 
 def _soundbites(query: str) -> list[Quote]:
@@ -100,10 +110,7 @@ def _soundbites(query: str) -> list[Quote]:
     )
     entries = (
         entries.select_related("video", "video__event")
-        .only(
-            "quote", "speaker_name", "speaker_role", "language", "start_ms",
-            *(f"video__{name}" for name in VIDEO_FIELDS), "video__event__name",
-        )  # fmt: skip
+        .only(*SOUNDBITE_FIELDS)
         .order_by(F("video__recorded_on").desc(nulls_last=True), "-rank", "video_id", "start_ms")
     )
     return [
@@ -127,13 +134,7 @@ def _paragraphs(query: str) -> list[Quote]:
     paragraphs = (
         _matching(TimecodedParagraph.objects.public(), "text", query)
         .select_related("speech", "speech__timecode_video")
-        .only(
-            "text", "start_ms",
-            *(f"speech__{name}" for name in (
-                "slug", "speaker_name", "speaker_role", "event", "date_delivered", "language",
-                "timecode_video")),
-            *(f"speech__timecode_video__{name}" for name in VIDEO_FIELDS),
-        )  # fmt: skip
+        .only(*PARAGRAPH_FIELDS)
         .order_by("-speech__date_delivered", "-rank", "speech_id", "position")
     )
     return [
