@@ -3,6 +3,7 @@ change of its publication or its deletion brings its caption tracks up to date."
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from core import content_version
@@ -16,7 +17,9 @@ def content_changed(**kwargs) -> None:
 
 
 def publication_of_speeches_changed(*, pks: list[int], **kwargs) -> None:
-    for pk in pks:
+    # Only speeches with captions to write or remove: timecoded, or translations of one.
+    timecoded = Q(timecode_video__isnull=False) | Q(translations__timecode_video__isnull=False)
+    for pk in Speech.objects.filter(timecoded, pk__in=pks).values_list("pk", flat=True).distinct():
         services.captions_changed(speech_id=pk)
 
 
