@@ -183,6 +183,14 @@ def demo_clip(tmp_path_factory) -> Path:
     )
 
 
+# The 2-second clip's shot list, in milliseconds to fit three entries in.
+E2E_SHOT_LIST = """\
+00:00:00 - 00:00:00.800 Wide shot of the council table
+00:00:00.800 - 00:00:01.400 SOUNDBITE (English) Jaap de Hoop Scheffer, NATO Secretary General: "Good morning."
+00:00:01.400 - 00:00:01.900 SOUNDBITE (French) Jaap de Hoop Scheffer, NATO Secretary General: « Bonjour. »
+"""
+
+
 @pytest.fixture
 def catalogue(transactional_db, demo_clip: Path) -> Catalogue:
     """Demo-like content: a real ingested clip (thumbnail, preview, rendition), more videos,
@@ -192,7 +200,7 @@ def catalogue(transactional_db, demo_clip: Path) -> Catalogue:
     from django.core.files import File
 
     from core import publishing
-    from media_library import services
+    from media_library import services, shot_entries, shotlist
     from media_library.models import Language
     from media_library.tests.factories import CategoryFactory, EventFactory, VideoFactory
     from speeches import demo as speeches_demo
@@ -231,6 +239,8 @@ def catalogue(transactional_db, demo_clip: Path) -> Catalogue:
         )
     rendition = services.ingest_rendition(rendition_id=rendition.pk)
     video.refresh_from_db()
+    # Soundbites in English and French: the preview gets a caption track in each.
+    shot_entries.replace_shot_entries(video=video, entries=shotlist.parse(E2E_SHOT_LIST).entries)
     publishing.publish(item=video)
     for n, title in enumerate(["Press conference by the Secretary General", "B-roll: Brussels"]):
         VideoFactory(title=title, slug=f"e2e-video-{n}", category=speech_category)
@@ -242,12 +252,12 @@ def catalogue(transactional_db, demo_clip: Path) -> Catalogue:
     speeches_demo.load(stdout=_Quiet())
     speech = Speech.objects.get(slug=speeches_demo.NRC_SLUG)
     speech.related_videos.add(video)
-    # Its first two paragraphs timecoded within the two-second clip: play-from-here links,
-    # the player on the speech page and its captions (written on commit).
+    # Its first two paragraphs timecoded within the two-second clip: play-from-here links and
+    # the player on the speech page. The captions stay the soundbites' until a test writes the
+    # transcript's (e2e/test_transcripts.py).
     speech.timecode_video = video
     speech.save(update_fields=["timecode_video"])
     speech_services.set_timecodes(speech=speech, timecodes={0: Fraction(1, 2), 1: Fraction(3, 2)})
-    speech_services.captions_changed(speech_id=speech.pk)
     return Catalogue(video=video, rendition=rendition, speech=speech)
 
 

@@ -233,14 +233,9 @@ class VideoAdmin(PublishableAdmin):
     def get_formset_kwargs(self, request, obj, inline, prefix) -> dict:
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
         if isinstance(inline, ShotEntryInline):
-            if hasattr(obj, "_frame_rate"):
-                fps = obj._frame_rate
-            else:
-                fps = shot_entries.video_frame_rate(obj) if obj.pk else None
             kwargs.update(
-                fps=fps,
+                fps=shot_entries.video_frame_rate(obj) if obj.pk else None,
                 duration_ms=shot_entries.duration_ms(obj),
-                pasted=getattr(obj, "_pasted_entries", None) is not None,
             )
         return kwargs
 

@@ -168,8 +168,14 @@ def rebuild_soundbite_captions(*, video: Video) -> None:
 # --- Files --------------------------------------------------------------------------------------
 
 
+def _lines(text: str) -> str:
+    """A cue's text without blank lines, which would end the cue early."""
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 def _vtt_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # "<" would open a tag, "&" an entity; escaping ">" also keeps "-->" out of the text.
+    return _lines(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _seconds(ms: int) -> Fraction:
@@ -184,7 +190,7 @@ def to_webvtt_file(cues: Iterable[CaptionCue | Cue]) -> str:
         timing = f"{timecode.to_webvtt(_seconds(cue.start_ms))} --> {timecode.to_webvtt(_seconds(cue.end_ms))}"
         text = _vtt_text(cue.text)
         if cue.speaker:
-            voice = _vtt_text(cue.speaker).replace(">", "")
+            voice = _vtt_text(" ".join(cue.speaker.split()))
             text = f"<v {voice}>{text}</v>"
         blocks.append(f"{n}\n{timing}\n{text}")
     return "\n\n".join(blocks) + "\n"
@@ -197,7 +203,7 @@ def to_srt_file(cues: Iterable[CaptionCue | Cue]) -> str:
         timing = (
             f"{timecode.to_srt(_seconds(cue.start_ms))} --> {timecode.to_srt(_seconds(cue.end_ms))}"
         )
-        blocks.append(f"{n}\n{timing}\n{cue.text}")
+        blocks.append(f"{n}\n{timing}\n{_lines(cue.text).replace(_ARROW, '→')}")
     return "\n\n".join(blocks) + ("\n" if blocks else "")
 
 

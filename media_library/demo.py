@@ -1,6 +1,9 @@
-"""Demo videos for the one-command run: real generated clips, ingested like any other file.
+"""Demo videos for the one-command run: real generated clips, ingested like any other file,
+with shot lists whose soundbites (English, French, Russian) make the caption tracks.
 
-Idempotent: a video whose slug exists is left alone. Each clip takes about a second to make.
+Idempotent: a video whose slug exists is left alone. A 20-second clip takes about two seconds
+to make and ingest; the NATO-Russia Council remarks, two minutes long so that its timecodes
+mean something, about fifteen.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from core import publishing
-from media_library import services
+from media_library import services, shot_entries, shotlist
 from media_library.models import Category, Event, Language, Rendition, Video
 from media_library.synth import make_clip
 
@@ -46,15 +49,35 @@ RENDITIONS = [
     {"label": "HD 720p H.264 MP4", "width": 1280, "height": 720, "preview": False},
     {"label": "Web 360p H.264 MP4", "width": 640, "height": 360, "preview": True},
 ]
-# A long clip (the NRC remarks last two minutes, so that their transcript's timecodes mean
-# something) is made smaller: encoding its pictures is what `make run` waits for.
+# A clip of LONG seconds or more (the NRC remarks last two minutes, so that the timecodes of
+# their transcript and soundbites mean something) is made smaller: encoding its pictures is
+# what `make run` waits for.
+LONG = 30
 LONG_RENDITIONS = [
     {"label": "SD 360p H.264 MP4", "width": 640, "height": 360, "preview": False},
     {"label": "Web 180p H.264 MP4", "width": 320, "height": 180, "preview": True},
 ]
-# Each clip lasts SECONDS unless its table says otherwise ("seconds").
+# A clip's length when its table gives none, and the longest any clip is made (tests shorten).
 SECONDS = 3
-LONG = 30
+LONGEST: float | None = None
+# The demo clips' frame rate (synth.make_clip's default).
+FRAME_RATE = 25
+
+
+def clip_seconds(clip: dict) -> float:
+    seconds = clip.get("seconds", SECONDS)
+    return min(seconds, LONGEST) if LONGEST else seconds
+
+
+def shot_list_entries(clip: dict) -> list[shotlist.Entry]:
+    """The clip's shot list, read as the admin reads a pasted one; demo data that does not
+    read is a bug, so it raises."""
+    parsed = shotlist.parse(
+        clip["shot_list"], fps=FRAME_RATE, duration_ms=round(clip.get("seconds", SECONDS) * 1000)
+    )
+    if parsed.errors:
+        raise ValueError(f"demo shot list of {clip['slug']}: {parsed.errors[0]}")
+    return parsed.entries
 
 
 def _reference_data() -> tuple[dict, dict, dict]:
@@ -89,7 +112,6 @@ def load(*, stdout) -> None:
                 title=clip["title"],
                 slug=clip["slug"],
                 summary=clip["summary"],
-                shot_list=clip["shot_list"],
                 category=categories[clip["category"]],
                 event=events.get(clip.get("event", "")),
                 country=clip["country"],
@@ -100,7 +122,7 @@ def load(*, stdout) -> None:
                 tags=clip["tags"],
             )
             video.languages.set([languages[code] for code in clip["languages"]])
-            seconds = clip.get("seconds", SECONDS)
+            seconds = clip_seconds(clip)
             for spec in RENDITIONS if seconds < LONG else LONG_RENDITIONS:
                 path = make_clip(
                     Path(folder) / f"{clip['slug']}-{spec['height']}p.mp4",
@@ -123,6 +145,8 @@ def load(*, stdout) -> None:
                 if rendition.status != Rendition.Status.READY:
                     stdout.write(f"Demo clip {path.name} failed to ingest: {rendition.error}")
             video.refresh_from_db()
+            # Once the duration is known, so that the last soundbites' captions end with the clip.
+            shot_entries.replace_shot_entries(video=video, entries=shot_list_entries(clip))
             publishing.publish(item=video, at=now - timedelta(days=n, hours=1))
             made += 1
     if made:

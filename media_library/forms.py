@@ -328,23 +328,27 @@ class ShotEntryAdminForm(forms.ModelForm):
 
 class ShotEntryFormSet(BaseInlineFormSet):
     """The entries of one video. Either they or the pasted text change in one save: both at
-    once would be two versions of the same shot list."""
+    once would be two versions of the same shot list.
+
+    The admin validates the video's form first and leaves on the video what it read there
+    (`VideoAdmin.save_form`): the frame rate picked and the pasted entries, if any. The forms
+    of this formset are made after that (on first use), so they read them then.
+    """
 
     def __init__(
-        self,
-        *args,
-        fps: Fraction | None = None,
-        duration_ms: int | None = None,
-        pasted: bool = False,
-        **kwargs,
+        self, *args, fps: Fraction | None = None, duration_ms: int | None = None, **kwargs
     ) -> None:
-        self.pasted = pasted
-        kwargs["form_kwargs"] = {
-            **kwargs.get("form_kwargs", {}),
-            "fps": fps,
-            "duration_ms": duration_ms,
-        }
+        self.fps, self.duration_ms = fps, duration_ms
         super().__init__(*args, **kwargs)
+
+    @property
+    def pasted(self) -> bool:
+        return getattr(self.instance, "_pasted_entries", None) is not None
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        fps = getattr(self.instance, "_frame_rate", None) or self.fps
+        return {**kwargs, "fps": fps, "duration_ms": self.duration_ms}
 
     def clean(self) -> None:
         super().clean()

@@ -123,7 +123,8 @@ def test_publish_and_unpublish_actions(admin_client):
 def test_one_admin_save_moves_the_content_version_once_and_rebuilds_the_vector_once(
     admin_client, django_capture_on_commit_callbacks, monkeypatch, clip
 ):
-    """Title, tags, a rendition and the publication state in one save: one change."""
+    """Title, tags, a rendition, a pasted shot list with soundbites (entries and caption
+    tracks) and the publication state in one save: one change."""
     from core import content_version
     from media_library import services
     from media_library.tests.factories import TagFactory
@@ -148,6 +149,7 @@ def test_one_admin_save_moves_the_content_version_once_and_rebuilds_the_vector_o
                 slug=video.slug,
                 tags=[tag.pk],
                 status=Video.Status.PUBLISHED,
+                shot_list=PASTED,
                 **{"renditions-0-file": upload},
             ),
         )
@@ -160,6 +162,8 @@ def test_one_admin_save_moves_the_content_version_once_and_rebuilds_the_vector_o
     assert rebuilds == [{"video_id": video.pk}]
     video.refresh_from_db()
     assert (video.title, video.status) == ("Corrected title", Video.Status.PUBLISHED)
+    assert video.shot_entries.count() == 4
+    assert sorted(video.caption_tracks.values_list("language", flat=True)) == ["en", "fr"]
 
 
 def test_a_video_is_found_by_the_tags_and_words_an_editor_saves_in_the_admin(
@@ -184,6 +188,24 @@ def test_a_video_is_found_by_the_tags_and_words_an_editor_saves_in_the_admin(
 
     assert list(Video.objects.search("cyber")) == [video]
     assert list(Video.objects.search("statement")) == [video]
+
+
+def test_a_video_is_found_by_the_words_of_its_soundbite_quotes_and_speakers(
+    postgres, admin_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        video = VideoFactory(title="Doorstep", slug="doorstep", shot_list="", duration_seconds=40)
+        other = VideoFactory(title="Informal session", shot_list="00:00:01 Wide shot")
+    assert not Video.objects.search("welcome").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = change(admin_client, video, shot_list=PASTED)
+    assert response.status_code == 302
+
+    assert list(Video.objects.search("welcome")) == [video]  # a word of the English quote
+    assert list(Video.objects.search("Alliot-Marie")) == [video]  # a speaker
+    assert list(Video.objects.search('"Defence Ministers informal session"')) == [video]
+    assert list(Video.objects.search("informal").by_relevance("informal")) == [other, video]
 
 
 def test_a_video_changed_in_code_is_found_by_its_new_words_once_the_change_commits(
@@ -247,3 +269,174 @@ def test_finding_10_an_editor_cannot_delete_download_history(client):
     assert changelist.status_code == 200
     assert "delete_selected" not in changelist.content.decode()
     assert Download.objects.filter(pk=download.pk).exists()
+
+
+# --- Shot lists ---------------------------------------------------------------------------------
+
+PASTED = """\
+1. 00:00:00 - 00:00:04 Wide shot of the council table
+2. 00:00:04 SOUNDBITE (English) Jaap de Hoop Scheffer, NATO Secretary General:
+"Welcome to this NATO-Russia Council in Defence Ministers' informal session."
+3. 00:00:15 SOUNDBITE (French) Michèle Alliot-Marie, French Minister of Defence: « Bonjour à tous. »
+4. 00:00:25 UPSOUND applause
+"""
+
+
+def entry_forms(video: Video, **changes) -> dict:
+    """The inline rows of the video's entries as the change page posts them; `changes` maps
+    "<n>-<field>" to a new value."""
+    from media_library import shotlist
+
+    rows = list(video.shot_entries.all())
+    data = management_form("shot_entries", total=len(rows), initial=len(rows))
+    for n, row in enumerate(rows):
+        prefix = f"shot_entries-{n}"
+        data.update(
+            {
+                f"{prefix}-id": str(row.pk),
+                f"{prefix}-video": str(video.pk),
+                f"{prefix}-start": shotlist.clock(row.start_ms),
+                f"{prefix}-end": "" if row.end_ms is None else shotlist.clock(row.end_ms),
+                f"{prefix}-kind": row.kind,
+                f"{prefix}-description": row.description,
+                f"{prefix}-speaker_name": row.speaker_name,
+                f"{prefix}-speaker_role": row.speaker_role,
+                f"{prefix}-language": row.language,
+                f"{prefix}-quote": row.quote,
+            }
+        )
+    data.update({f"shot_entries-{key}": value for key, value in changes.items()})
+    return data
+
+
+def change(admin_client, video: Video, **overrides):
+    data = {
+        "slug": video.slug,
+        "title": video.title,
+        "shot_list": video.shot_list,
+        "renditions-TOTAL_FORMS": "0",
+        **entry_forms(video),
+        **overrides,
+    }
+    return admin_client.post(
+        reverse("admin:media_library_video_change", args=[video.pk]), video_form(**data)
+    )
+
+
+def test_a_pasted_shot_list_becomes_entries_with_soundbites_and_their_captions(admin_client):
+    video = VideoFactory(shot_list="", duration_seconds=40.0)
+    response = change(admin_client, video, shot_list=PASTED)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    rows = list(video.shot_entries.all())
+    assert [(r.start_ms, r.end_ms, r.kind) for r in rows] == [
+        (0, 4_000, "shot"),
+        (4_000, None, "soundbite"),
+        (15_000, None, "soundbite"),
+        (25_000, None, "upsound"),
+    ]
+    assert (rows[2].speaker_name, rows[2].language, rows[2].quote) == (
+        "Michèle Alliot-Marie",
+        "fr",
+        "Bonjour à tous.",
+    )
+    tracks = {
+        t.language: [(c.start_ms, c.end_ms) for c in t.cues.all()]
+        for t in video.caption_tracks.all()
+    }
+    assert tracks == {"en": [(4_000, 15_000)], "fr": [(15_000, 25_000)]}
+    video.refresh_from_db()
+    assert video.shot_list.splitlines()[1] == (
+        "00:00:04 SOUNDBITE (English) Jaap de Hoop Scheffer, NATO Secretary General: "
+        "“Welcome to this NATO-Russia Council in Defence Ministers' informal session.”"
+    )
+
+
+def test_lines_that_cannot_be_read_are_listed_in_the_form_and_nothing_is_saved(admin_client):
+    video = VideoFactory(title="Before", shot_list="00:00:01 Wide shot", duration_seconds=30.0)
+    response = change(
+        admin_client,
+        video,
+        title="After",
+        shot_list="00:00:01 Wide shot\n00:00:0x Close-up\n00:00:12 SOUNDBITE (English) no colon\n"
+        "00:00:45 Past the end",
+    )
+    assert response.status_code == 200
+    errors = list(response.context["adminform"].form.errors["shot_list"])
+    assert errors == [
+        "Line 2: “00:00:0x” is not a timecode: write HH:MM:SS, HH:MM:SS:FF or HH:MM:SS.mmm.",
+        "Line 3: a SOUNDBITE names its speaker followed by a colon: "
+        "SOUNDBITE (English) Name, role: “quote”.",
+        "Line 4: 00:00:45 is past the end of the video (00:00:30).",
+    ]
+    assert "Line 4: 00:00:45 is past the end of the video (00:00:30)." in response.content.decode()
+    video.refresh_from_db()
+    assert (video.title, video.shot_list) == ("Before", "00:00:01 Wide shot")
+    assert [r.description for r in video.shot_entries.all()] == ["Wide shot"]
+
+
+def test_frame_counts_are_read_at_the_rate_the_editor_picks(admin_client):
+    video = VideoFactory(shot_list="")
+    refused = change(admin_client, video, shot_list="00:00:12:10 Wide shot")
+    assert "frame rate is not known" in str(refused.context["adminform"].form.errors)
+    response = change(admin_client, video, shot_list="00:00:12:10 Wide shot", timecode_rate="25")
+    assert response.status_code == 302
+    assert [r.start_ms for r in video.shot_entries.all()] == [12_400]
+
+
+def test_entries_edited_inline_are_reordered_and_rewrite_the_text_and_captions(admin_client):
+    video = VideoFactory(shot_list="", duration_seconds=40.0)
+    change(admin_client, video, shot_list=PASTED)
+    video.refresh_from_db()
+    # The French soundbite moves before the English one, and its quote is corrected.
+    response = change(
+        admin_client,
+        video,
+        **entry_forms(video, **{"2-start": "00:00:02", "2-quote": "Bonjour à toutes et à tous."}),
+    )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    rows = list(video.shot_entries.all())
+    assert [(r.position, r.start_ms, r.language) for r in rows] == [
+        (0, 0, ""),
+        (1, 2_000, "fr"),
+        (2, 4_000, "en"),
+        (3, 25_000, ""),
+    ]
+    video.refresh_from_db()
+    assert "00:00:02 SOUNDBITE (French) Michèle Alliot-Marie" in video.shot_list
+    french = video.caption_tracks.get(language="fr").cues.get()
+    assert (french.start_ms, french.end_ms, french.text) == (
+        2_000,
+        4_000,
+        "Bonjour à toutes et à tous.",
+    )
+
+
+def test_an_entry_edited_inline_past_the_end_or_backwards_is_refused(admin_client):
+    video = VideoFactory(shot_list="00:00:01 Wide shot\n00:00:05 Pan", duration_seconds=30.0)
+    response = change(admin_client, video, **entry_forms(video, **{"1-start": "00:00:31"}))
+    assert response.status_code == 200
+    response = change(admin_client, video, **entry_forms(video, **{"0-end": "00:00:00"}))
+    assert response.status_code == 200
+    assert [r.start_ms for r in video.shot_entries.all()] == [1_000, 5_000]
+
+
+def test_changing_both_the_text_and_the_entries_in_one_save_is_refused(admin_client):
+    video = VideoFactory(shot_list="00:00:01 Wide shot")
+    response = change(
+        admin_client,
+        video,
+        shot_list="00:00:01 Wide shot\n00:00:03 Pan",
+        **entry_forms(video, **{"0-description": "Very wide shot"}),
+    )
+    assert response.status_code == 200
+    assert "You changed both the shot list text and its entries" in response.content.decode()
+    assert [r.description for r in video.shot_entries.all()] == ["Wide shot"]
+
+
+def test_the_change_page_shows_the_entries_and_caption_tracks(admin_client):
+    video = VideoFactory(shot_list="", duration_seconds=40.0)
+    change(admin_client, video, shot_list=PASTED)
+    html = admin_client.get(reverse("admin:media_library_video_change", args=[video.pk])).content
+    html = html.decode()
+    assert 'value="00:00:15"' in html and "Bonjour à tous." in html
+    assert "Soundbites" in html  # the French track's source

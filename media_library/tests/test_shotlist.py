@@ -190,7 +190,7 @@ def test_an_entry_may_end_exactly_at_the_end_of_the_video():
         ("00:00:12", "nothing follows the timecode"),
         ("00:00:12 - 00:00:10 Wide shot", "is not after the in point"),
         ("00:00:12 SOUNDBITE (English) We are united.", "names its speaker followed by a colon"),
-        ("00:00:12 SOUNDBITE (Klingon) Worf, officer: “Qapla’”", "unknown language “Klingon”"),
+        ("00:00:12 SOUNDBITE (Klingon) Worf, officer: “Qapla'”", "unknown language “Klingon”"),
     ],
 )
 def test_malformed_lines_are_reported_with_their_number_and_reason(line, reason):
@@ -228,8 +228,8 @@ def test_every_bad_line_is_reported_not_only_the_first_and_a_refused_quote_adds_
         "00:00:01 Wide shot\n"
         "00:00:0x Close-up\n"
         "00:00:03 SOUNDBITE (Klingon) Worf, officer:\n"
-        "“Qapla’”\n"
-        "“batlh Daqawlu’taH”\n"
+        "“Qapla'”\n"
+        "“batlh Daqawlu'taH”\n"
         "00:00:09 Cutaway\n"
         "00:99:00 Pan"
     )

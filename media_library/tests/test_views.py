@@ -286,3 +286,85 @@ def test_an_unverified_account_sees_no_download_buttons(client):
     response = client.get(video.get_absolute_url())
 
     assert response.context["can_download"] is False
+
+
+# --- Shot list, play from here, captions ----------------------------------------------------------
+
+SHOTS = """\
+00:00:00 - 00:00:04 Wide shot of the council table
+00:00:04 SOUNDBITE (English) Jaap de Hoop Scheffer, NATO Secretary General: "Welcome to this Council."
+00:01:12 SOUNDBITE (French) Michèle Alliot-Marie, French Minister of Defence: « Bonjour à tous. »
+00:01:30 UPSOUND applause
+"""
+
+
+def shot_page(client, **fields):
+    from media_library import shot_entries, shotlist
+
+    fields.setdefault("preview", "previews/nrc.mp4")
+    video = VideoFactory(shot_list="", duration_seconds=100.0, slug="nrc", **fields)
+    shot_entries.replace_shot_entries(video=video, entries=shotlist.parse(SHOTS).entries)
+    return video, client.get(video.get_absolute_url()).content.decode()
+
+
+def test_the_shot_list_shows_timecodes_kinds_durations_and_soundbites_as_quotes(client):
+    _video, html = shot_page(client)
+    assert "4 entries, 2 soundbites · 1:40 in all" in html
+    assert '<blockquote lang="fr"><p>Bonjour à tous.</p></blockquote>' in html
+    assert (
+        '<figcaption><span class="soundbite__speaker">Jaap de Hoop Scheffer</span>, '
+        'NATO Secretary General <span class="soundbite__language">(English)</span></figcaption>'
+    ) in html
+    # Kinds, and durations up to the next entry or the end of the video (1:40).
+    for cell in [
+        "<td>Soundbite</td>",
+        "<td>Upsound</td>",
+        "<td>0:04</td>",
+        "<td>1:08</td>",
+        "<td>0:18</td>",
+        "<td>0:10</td>",
+    ]:
+        assert cell in html, cell
+
+
+def test_every_timecode_is_a_media_fragment_link_that_plays_the_preview_from_there(client):
+    _video, html = shot_page(client)
+    assert (
+        '<a class="play-from" href="/media/public/previews/nrc.mp4#t=72" data-play-from="72.000">'
+        "<code>00:01:12</code>"
+    ) in html
+    assert html.count('class="play-from"') == 4
+    assert '<video id="player"' in html
+    assert re.search(r'<script src="/static/js/play-from-here[^"]*\.js" defer></script>', html)
+
+
+def test_without_a_preview_the_timecodes_are_plain_text(client):
+    _video, html = shot_page(client, preview="")
+    assert 'class="play-from"' not in html and "<code>00:01:12</code>" in html
+
+
+def test_the_preview_carries_a_caption_track_per_language_and_the_files_are_offered(client):
+    video, html = shot_page(client)
+    assert (
+        '<track kind="captions" srclang="en" label="English" src="/videos/nrc/captions/en.vtt" '
+        "default>"
+    ) in html
+    assert (
+        '<track kind="captions" srclang="fr" label="français" src="/videos/nrc/captions/fr.vtt">'
+    ) in html
+    assert 'href="/videos/nrc/captions/fr.srt" download>SubRip (SRT)' in html
+    french = client.get(video.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'srclang="fr" label="français" src="/videos/nrc/captions/fr.vtt" default>' in french
+
+
+def test_the_shot_list_speaks_french(client):
+    video, _html = shot_page(client)
+    html = client.get(video.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    for text in [
+        "4 entrées, 2 extraits sonores",
+        "<td>Extrait sonore</td>",
+        "(Anglais)",
+        "lire à partir d\u2019ici",
+        "Sous-titres",
+    ]:
+        assert text in html, text
