@@ -5,7 +5,8 @@ from fractions import Fraction
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from media_library.models import Rendition, Video
+from media_library.models import Video
+from media_library.shot_entries import video_frame_rate
 from speeches import timecodes
 from speeches.models import Speech, SpeechQuerySet
 from speeches.services import plain_text
@@ -96,7 +97,7 @@ class SpeechAdminForm(forms.ModelForm):
         if "body" not in data:
             return data
         video = self._video(data)
-        fps = _frame_rate(video)
+        fps = video_frame_rate(video) if video is not None else None
         try:
             transcript = timecodes.read_transcript(data["body"], fps=fps)
         except timecodes.TranscriptError as error:
@@ -152,10 +153,3 @@ class SpeechAdminForm(forms.ModelForm):
                 self.add_error("timecode_video", _("Choose one of the speech's related videos."))
             return chosen
         return related[0] if len(related) == 1 else None
-
-
-def _frame_rate(video: Video | None) -> Fraction | None:
-    if video is None:
-        return None
-    rates = Rendition.objects.ready().filter(video=video).exclude(frame_rate=None)
-    return timecodes.frame_rate(rates.values_list("frame_rate", flat=True).first())

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import hashlib
-from fractions import Fraction
 
 from django.conf import global_settings
 from django.core.cache import cache
@@ -245,7 +244,3 @@ class TimecodedParagraph(models.Model):
 
     def __str__(self) -> str:
         return f"{self.speech_id} ¶{self.position} @{self.start_ms} ms"
-
-    @property
-    def start(self) -> Fraction:
-        return Fraction(self.start_ms, 1000)

@@ -23,7 +23,6 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 
 from django.utils.translation import gettext as _
@@ -268,15 +267,3 @@ def check_order_and_duration(
 
 def to_milliseconds(seconds: Fraction) -> int:
     return round(seconds * MILLISECONDS)
-
-
-def frame_rate(rate: Decimal | float | None) -> Fraction | None:
-    """A stored frame rate (29.970) as the exact rate timecodes count in (30000/1001)."""
-    if not rate:
-        return None
-    value = Fraction(str(rate))
-    for nominal in (24, 30, 60):
-        drop = Fraction(nominal * 1000, 1001)
-        if abs(value - drop) < Fraction(1, 100):
-            return drop
-    return value

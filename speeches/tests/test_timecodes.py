@@ -172,10 +172,3 @@ def test_timecodes_must_go_forward_and_stay_within_the_video():
         )
         == []
     )
-
-
-def test_stored_frame_rates_become_the_exact_rates_timecodes_count_in():
-    assert tc.frame_rate(None) is None
-    assert tc.frame_rate(25) == 25
-    assert tc.frame_rate("29.970") == NTSC
-    assert tc.frame_rate(59.94) == 2 * NTSC
