@@ -247,3 +247,24 @@ def test_a_timecode_in_a_quotation_keeps_it_a_quotation(client, footage):
 
     assert html.startswith('<blockquote>\n<p><a class="timecode" href="')
     assert "</a> Quoted words.</p>\n</blockquote>" in html
+
+
+@pytest.mark.parametrize("paragraphs", [3, 30])
+def test_a_timecoded_page_takes_five_queries_whatever_its_length(
+    client, footage, django_assert_num_queries, paragraphs
+):
+    """The speech, translations, videos (3), then its timecodes and the player's caption
+    tracks: one query each."""
+    body = "\n\n".join(f"Paragraph number {n}." for n in range(paragraphs))
+    speech = SpeechFactory(published=True, body=body, timecode_video=footage)
+    speech.related_videos.add(footage)
+    for n in range(paragraphs):
+        TimecodedParagraph.objects.create(speech=speech, position=n, start_ms=n * 1000, text="P")
+    for language in ("en", "fr"):
+        footage.caption_tracks.create(language=language, source="transcript")
+
+    with django_assert_num_queries(5):
+        html = client.get(speech.get_absolute_url()).content.decode()
+
+    assert html.count('class="timecode"') == paragraphs
+    assert html.count("<track ") == 2
