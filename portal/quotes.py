@@ -49,7 +49,7 @@ class Quote:
     language: str
     start_ms: int
     video: Video
-    source_url: str  # the speech's page or the video's page
+    source_url: str  # the paragraph in the speech's page, or the video's page
 
     @property
     def timecode(self) -> str:
@@ -94,7 +94,7 @@ SOUNDBITE_FIELDS = [
 ]
 SPEECH_FIELDS = ("slug", "speaker_name", "speaker_role", "event", "date_delivered", "language")
 PARAGRAPH_FIELDS = [
-    *("text", "start_ms", "speech__timecode_video"),
+    *("text", "position", "start_ms", "speech__timecode_video"),
     *(f"speech__{name}" for name in SPEECH_FIELDS),
     *(f"speech__timecode_video__{name}" for name in VIDEO_FIELDS),
 ]
@@ -148,7 +148,7 @@ def _paragraphs(query: str) -> list[Quote]:
             language=paragraph.speech.language,
             start_ms=paragraph.start_ms,
             video=paragraph.speech.timecode_video,
-            source_url=paragraph.speech.get_absolute_url(),
+            source_url=paragraph.get_absolute_url(),
         )
         for paragraph in paragraphs[:QUOTES_PER_SOURCE]
     ]

@@ -13,7 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from core.publishable import Publishable, PublishableQuerySet
 from media_library.models import Video
-from speeches.rendering import link_timecodes, render_markdown, render_transcript
+from speeches.rendering import (
+    PARAGRAPH_ANCHOR,
+    link_timecodes,
+    render_markdown,
+    render_transcript,
+)
 
 # Bump when render_markdown's output changes, so cached transcripts are rendered anew.
 # 2: the transcript HTML marks its timecoded paragraphs (rendering.render_transcript).
@@ -244,3 +249,7 @@ class TimecodedParagraph(models.Model):
 
     def __str__(self) -> str:
         return f"{self.speech_id} ¶{self.position} @{self.start_ms} ms"
+
+    def get_absolute_url(self) -> str:
+        """The paragraph in its speech's page (its timecode carries the anchor)."""
+        return f"{self.speech.get_absolute_url()}#{PARAGRAPH_ANCHOR}{self.position}"

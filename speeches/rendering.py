@@ -49,6 +49,8 @@ def render_markdown(text: str) -> str:
 # and no editor types. `link_timecodes` turns each into a "play from here" link.
 MARKER = "\ue000{position}\ue001"
 _MARKER = re.compile("\ue000(\\d+)\ue001")
+# A timecoded paragraph's timecode has an id, so a link can lead to it (quote search).
+PARAGRAPH_ANCHOR = "paragraph-"
 
 
 def render_transcript(body: str, *, positions: set[int]) -> str:
@@ -74,9 +76,11 @@ def link_timecodes(
     """
 
     def link(match: re.Match) -> str:
-        milliseconds = timecodes.get(int(match[1]))
+        position = int(match[1])
+        milliseconds = timecodes.get(position)
         if milliseconds is None:
             return ""
+        anchor = f"{PARAGRAPH_ANCHOR}{position}"
         seconds = Fraction(milliseconds, 1000)
         shown = format_html(
             '<time datetime="PT{}S">{}</time>',
@@ -84,12 +88,13 @@ def link_timecodes(
             core_timecode.to_clock(seconds),
         )
         if not target:
-            return format_html('<span class="timecode">{}</span> ', shown)
+            return format_html('<span class="timecode" id="{}">{}</span> ', anchor, shown)
         # data-play-from: the page's script (static/js/play-from-here.js) seeks its player.
         fragment = core_timecode.to_media_fragment(seconds)
         return format_html(
-            '<a class="timecode" href="{}#{}" data-play-from="{}">'
+            '<a class="timecode" id="{}" href="{}#{}" data-play-from="{}">'
             '<span class="visually-hidden">{} </span>{}</a> ',
+            anchor,
             target,
             fragment,
             fragment.removeprefix("t="),

@@ -62,7 +62,8 @@ def test_a_transcript_paragraph_is_found_with_its_speaker_date_play_link_and_cit
     assert "<strong>Jaap de Hoop Scheffer</strong>, NATO Secretary General" in page
     assert '<time datetime="2004-10-13">Oct. 13, 2004</time>' in page
     assert f'<a class="timecode" href="{video.preview_url}#t=72">Play from 00:01:12</a>' in page
-    assert f'href="{speech.get_absolute_url()}">Read the whole transcript</a>' in page
+    read = f'href="{speech.get_absolute_url()}#paragraph-1">Read the whole transcript</a>'
+    assert read in page
     assert _citations(page) == [
         "“We stand united in the face of terrorism and other shared threats.” Jaap de Hoop "
         "Scheffer, NATO Secretary General, NATO-Russia Council, Oct. 13, 2004, at 00:01:12. "

@@ -188,9 +188,10 @@ def test_the_public_transcript_opens_each_timecoded_paragraph_with_a_link_that_p
 
     preview = footage.preview_url
     assert _timecode_links(client.get(speech.get_absolute_url())) == [
-        f'<a class="timecode" href="{preview}#t=72" data-play-from="72"><span class="visually-hidden">Play from '
+        f'<a class="timecode" id="paragraph-1" href="{preview}#t=72" data-play-from="72"><span class="visually-hidden">Play from '
         '</span><time datetime="PT72S">00:01:12</time></a>',
-        f'<a class="timecode" href="{preview}#t=95.5" data-play-from="95.5"><span class="visually-hidden">Play from '
+        f'<a class="timecode" id="paragraph-2" href="{preview}#t=95.5" data-play-from="95.5">'
+        '<span class="visually-hidden">Play from '
         '</span><time datetime="PT95.5S">00:01:35</time></a>',
     ]
     assert "<p>Ministers, Excellencies" in html  # the paragraph without a timecode
@@ -211,10 +212,13 @@ def test_without_a_preview_the_links_open_the_video_page_and_drafts_get_none(cli
     unpublished = client.get(speech.get_absolute_url()).content.decode()
 
     assert linked[0].startswith(
-        '<a class="timecode" href="/videos/no-preview/#t=4" data-play-from="4">'
+        '<a class="timecode" id="paragraph-0" href="/videos/no-preview/#t=4" data-play-from="4">'
     )
     assert _timecode_links_in(unpublished) == []
-    assert '<span class="timecode"><time datetime="PT4S">00:00:04</time></span>' in unpublished
+    assert (
+        '<span class="timecode" id="paragraph-0"><time datetime="PT4S">00:00:04</time></span>'
+        in unpublished
+    )
     assert "/videos/no-preview/" not in unpublished
 
 
@@ -245,7 +249,7 @@ def test_a_timecode_in_a_quotation_keeps_it_a_quotation(client, footage):
 
     html = str(Speech.objects.get(pk=speech.pk).transcript)
 
-    assert html.startswith('<blockquote>\n<p><a class="timecode" href="')
+    assert html.startswith('<blockquote>\n<p><a class="timecode" id="paragraph-0" href="')
     assert "</a> Quoted words.</p>\n</blockquote>" in html
 
 
