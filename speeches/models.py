@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.publishable import Publishable, PublishableQuerySet
 from media_library.models import Video
+from speeches import timecodes as tc
 from speeches.rendering import (
     PARAGRAPH_ANCHOR,
     link_timecodes,
@@ -24,6 +25,8 @@ from speeches.rendering import (
 # 2: the transcript HTML marks its timecoded paragraphs (rendering.render_transcript).
 RENDERING_VERSION = 2
 BODY_HTML_CACHE_SECONDS = 24 * 3600
+# The columns of the video of the timecodes a speech page does not read.
+HEAVY_VIDEO_FIELDS = ("search_vector", "summary", "shot_list", "usage_terms")
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -40,19 +43,24 @@ class SpeechQuerySet(PublishableQuerySet):
 
         The results land in `public_translations` and `public_related_videos` (lists).
         """
-        return self.prefetch_related(
-            Prefetch(
-                "related_videos",
-                queryset=Video.objects.published().only("title", "slug").order_by("title"),
-                to_attr="public_related_videos",
-            ),
-            Prefetch(
-                "translations",
-                queryset=Speech.objects.published().only("title", "slug", "language"),
-                to_attr="public_translations",
-            ),
-        ).select_related("timecode_video").defer(*(f"timecode_video__{name}" for name in (
-            "search_vector", "summary", "shot_list", "usage_terms")))  # fmt: skip
+        return (
+            self.prefetch_related(
+                Prefetch(
+                    "related_videos",
+                    queryset=Video.objects.published().only("title", "slug").order_by("title"),
+                    to_attr="public_related_videos",
+                ),
+                Prefetch(
+                    "translations",
+                    queryset=Speech.objects.published().only(
+                        "title", "slug", "language", "timecode_video_id"
+                    ),
+                    to_attr="public_translations",
+                ),
+            )
+            .select_related("timecode_video")
+            .defer(*(f"timecode_video__{name}" for name in HEAVY_VIDEO_FIELDS))
+        )
 
     def search(self, query: str) -> SpeechQuerySet:
         query = query.strip()
@@ -156,17 +164,38 @@ class Speech(Publishable):
         return mark_safe(html)  # noqa: S308 - cleaned by nh3
 
     @cached_property
+    def timed_version(self) -> Speech | None:
+        """The speech whose timecodes this page shows: itself when timecoded; else a public
+        translation (prefetched by `with_public_relations`) timecoded against a video and with
+        as many paragraphs, which a translation keeps (one query then, none otherwise)."""
+        if self.timecode_video_id is not None:
+            return self
+        for version in getattr(self, "public_translations", ()):
+            if version.timecode_video_id is None:
+                continue
+            version = (
+                Speech.objects.select_related("timecode_video")
+                .defer(*(f"timecode_video__{name}" for name in HEAVY_VIDEO_FIELDS))
+                .get(pk=version.pk)
+            )
+            if len(tc.paragraphs(version.body)) == len(tc.paragraphs(self.body)):
+                return version
+        return None
+
+    @cached_property
     def timecodes(self) -> dict[int, int]:
-        """Paragraph position -> milliseconds; none without a video of the timecodes (one
-        query then, none otherwise)."""
-        if self.timecode_video_id is None:
+        """Paragraph position -> milliseconds (`timed_version`'s); none without a video of
+        the timecodes (one query then, none otherwise)."""
+        version = self.timed_version
+        if version is None:
             return {}
-        return dict(self.timecoded_paragraphs.values_list("position", "start_ms"))
+        return dict(version.timecoded_paragraphs.values_list("position", "start_ms"))
 
     @cached_property
     def timecode_player(self) -> Video | None:
         """The video of the timecodes if the public may see it, else None."""
-        video = self.timecode_video
+        version = self.timed_version
+        video = version.timecode_video if version is not None else None
         return video if video is not None and video.is_public else None
 
     @property

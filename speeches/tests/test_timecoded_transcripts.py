@@ -272,3 +272,24 @@ def test_a_timecoded_page_takes_five_queries_whatever_its_length(
 
     assert html.count('class="timecode"') == paragraphs
     assert html.count("<track ") == 2
+
+
+def test_a_translation_without_timecodes_follows_its_timecoded_original_on_its_page(
+    client, speech, footage
+):
+    speech.timecode_video = footage
+    speech.save()
+    TimecodedParagraph.objects.create(speech=speech, position=1, start_ms=12000, text="W")
+    french = SpeechFactory(
+        published=True, language="fr", body="Bonjour.\n\nBienvenue.\n\nLa presse.",
+        translations=[speech],
+    )  # fmt: skip
+    shorter = SpeechFactory(
+        published=True, language="de", body="Guten Morgen.", translations=[speech]
+    )
+
+    links = _timecode_links(client.get(french.get_absolute_url()))
+
+    assert len(links) == 1
+    assert f'href="{footage.preview_url}#t=12"' in links[0]
+    assert _timecode_links(client.get(shorter.get_absolute_url())) == []  # not the same text
