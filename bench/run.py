@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bench import processes
 from bench.measures import downloads as p4
+from bench.measures import long_tail as p1m
 from bench.measures import newsletter as p5
 from bench.measures import profiles, sessions
 from bench.measures import queries as p2
@@ -299,6 +300,32 @@ def execute(run: Run) -> None:
             cookie=cookie_header,
         ),
     )
+
+    # --- P1m: the long tail of distinct pages, then the in-process cost of a miss ------------
+    def long_tail() -> dict:
+        if not wrk:
+            raise RuntimeError("P1m needs wrk (its script draws each request from the list)")
+        urls = p1m.tail_urls(
+            count=plan.tail_urls + plan.miss_samples * len(p1m.MIX),
+            seed=20261201,
+            vocabulary=dataset.VOCABULARY,
+            skew=dataset.SKEW,
+        )
+        browsed, unseen = p1m.split_for_misses(urls, per_kind=plan.miss_samples + 1)
+        measured = p1m.measure_long_tail(
+            plan=plan,
+            web=web,
+            wrk=wrk,
+            urls=browsed,
+            reference=all_pages[REFERENCE],
+            cookie=cookie_header,
+            load=load,
+            work_dir=run.work_dir,
+        )
+        measured["miss_costs"] = p1m.miss_costs(unseen, per_kind=plan.miss_samples)
+        return measured
+
+    results["P1m"] = run.step("P1m long tail of distinct pages", long_tail)
 
     # --- Profiles of the pages that missed their throughput target ---------------------------
     results["profiles"] = {}

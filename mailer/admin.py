@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from mailer.models import OutboundEmail
 
@@ -11,11 +13,12 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "category",
         "status",
         "attempts",
+        "error",
         "created_at",
         "sent_at",
     ]
     list_filter = ["status", "category"]
-    search_fields = ["subject", "to"]
+    search_fields = ["subject", "to", "last_error"]
     date_hierarchy = "created_at"
     # The bodies stay encrypted and out of sight: they may hold one-time codes.
     fields = [
@@ -32,9 +35,13 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
 
-    @admin.display(description="recipients")
+    @admin.display(description=_("recipients"))
     def recipients(self, obj: OutboundEmail) -> str:
         return ", ".join(obj.to)
+
+    @admin.display(description=_("last error"))
+    def error(self, obj: OutboundEmail) -> str:
+        return Truncator(obj.last_error).chars(100)
 
     def has_add_permission(self, request) -> bool:
         return False

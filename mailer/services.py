@@ -8,12 +8,17 @@ Delivery locks the row, so two workers never send the same message.
 The row's `next_attempt_at` is the only retry clock: a temporary failure pushes it back
 (`core.smtp.backoff_seconds`), the task retries itself at that time, and neither the task
 nor the sweep touches a row before it is due.
+
+A row that cannot be built or sent (a header with a line break, a body sealed with another
+key, any unexpected exception) fails with its error on the row: it never blocks the sweep or
+the rows behind it.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -110,8 +115,6 @@ def deliver_email(*, email_id: int) -> OutboundEmail.Status | None:
         email.attempts += 1
         try:
             build_message(email).send()
-        except crypto.PayloadUnreadable as exc:
-            return _mark_failed(email, str(exc))
         except (smtplib.SMTPException, OSError) as exc:
             # A connection-level failure (server down, refused sender) is temporary here:
             # it says nothing about this message.
@@ -122,6 +125,11 @@ def deliver_email(*, email_id: int) -> OutboundEmail.Status | None:
             email.next_attempt_at = timezone.now() + _backoff(email.attempts)
             email.save(update_fields=["attempts", "last_error", "next_attempt_at"])
             logger.warning("email %s: temporary failure (%s), will retry", email.pk, error)
+        except Exception as exc:
+            # Not the server's answer but the row itself (BadHeaderError for a line break in a
+            # header, PayloadUnreadable, a bug): trying again would fail the same way.
+            logger.exception("email %s cannot be built or sent", email.pk)
+            return _mark_failed(email, describe(exc))
         else:
             email.status = OutboundEmail.Status.SENT
             email.sent_at = timezone.now()
@@ -147,7 +155,7 @@ def sweep_outbox(*, older_than_seconds: int | None = None, limit: int = 500) -> 
     """Deliver every pending email that is due; used by beat and after a broker outage."""
     if older_than_seconds is None:
         older_than_seconds = settings.MAILER_SWEEP_AFTER_SECONDS
-    counts = {"sent": 0, "failed": 0, "retry_later": 0, "skipped": 0}
+    counts = {"sent": 0, "failed": 0, "retry_later": 0, "skipped": 0, "errors": 0}
     due_ids = list(
         OutboundEmail.objects.due(older_than_seconds=older_than_seconds)
         .order_by("created_at")
@@ -159,8 +167,25 @@ def sweep_outbox(*, older_than_seconds: int | None = None, limit: int = 500) -> 
         except TemporaryDeliveryError:
             counts["retry_later"] += 1
             continue
+        except Exception:
+            # deliver_email records a row's own failures; this is one it could not record
+            # (the database, say). The row stays as it was; the rows behind it still go.
+            logger.exception("outbox sweep: email %s could not be processed", email_id)
+            counts["errors"] += 1
+            continue
         if status is None:
             counts["skipped"] += 1
         else:
             counts[str(status)] += 1
     return counts
+
+
+def delete_emails_to(*, addresses: Iterable[str]) -> int:
+    """Delete every outbox row for these addresses, pending or sent; returns how many.
+
+    For erasing a person (their account is deleted): a row holds their address and subject.
+    A row a worker is sending right now is deleted once that send has finished.
+    """
+    keys = {key for address in addresses for key in crypto.recipient_keys(address)}
+    deleted, _ = OutboundEmail.objects.filter(recipient_key__in=keys).delete()
+    return deleted

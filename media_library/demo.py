@@ -1,9 +1,9 @@
 """Demo videos for the one-command run: real generated clips, ingested like any other file,
 with shot lists whose soundbites (English, French, Russian) make the caption tracks.
 
-Idempotent: a video whose slug exists is left alone. A 20-second clip takes about two seconds
-to make and ingest; the NATO-Russia Council remarks, two minutes long so that its timecodes
-mean something, about fifteen.
+Idempotent: a video whose slug exists is left alone. The NATO-Russia Council remarks are two
+minutes long, so that their timecodes mean something (about 30 s to make and ingest on one
+busy core); the others 12 seconds.
 """
 
 from __future__ import annotations

@@ -132,20 +132,41 @@ def _search_query(query: str) -> SearchQuery:
     return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
 
 
+# What a card (templates/media_library/_video_card.html) reads of a video, and what decides
+# its media's URLs (status, published_at).
+CARD_FIELDS = (
+    "slug",
+    "title",
+    "thumbnail",
+    "status",
+    "published_at",
+    "recorded_on",
+    "duration_seconds",
+    "category",
+    "category__name",
+)
+
+
 class VideoQuerySet(PublishableQuerySet):
     def for_cards(self) -> VideoQuerySet:
-        """Everything the card template reads, in the same query, and not the search vector
-        (twice the rest of the row, for no card)."""
-        return self.select_related("category").defer("search_vector")
+        """Everything the card template reads, in the same query, and nothing else: not the
+        search vector (twice the rest of the row), nor the summary or shot list."""
+        return self.select_related("category").only(*CARD_FIELDS)
 
     def for_page(self) -> VideoQuerySet:
         """Everything the video page reads of the video, in one query per relation (its
         shot list is `shot_entries.shot_list_for`)."""
-        return self.select_related("category", "event").prefetch_related(
-            Prefetch("renditions", queryset=Rendition.objects.ready(), to_attr="ready_renditions"),
-            "tags",
-            "languages",
-            "caption_tracks",
+        return (
+            self.defer("search_vector")
+            .select_related("category", "event")
+            .prefetch_related(
+                Prefetch(
+                    "renditions", queryset=Rendition.objects.ready(), to_attr="ready_renditions"
+                ),
+                "tags",
+                "languages",
+                "caption_tracks",
+            )
         )
 
     def search(self, query: str) -> VideoQuerySet:

@@ -7,18 +7,25 @@ the number of matches (docs/media.md, Search):
 - in another order: the first matches in that order, and a count of its own, both capped.
 The cap lives in the page's SQL and on its paginator, never on a queryset, so no copy of a
 queryset can lose it.
+
+What the pages of one listing share is kept per content version (docs/PERFORMANCE.md, P1m):
+the count of a filter combination, which every order and page of it shows, and a search's
+capped list of candidates, which its second page and its other orders read again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import hashlib
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import F, Func
 from django.utils.functional import cached_property
 
+from core import content_version
 from media_library.models import ORDERS, Video, VideoQuerySet
 from media_library.newest_matches import newest_match_ids
 
@@ -27,6 +34,33 @@ from media_library.newest_matches import newest_match_ids
 SEARCH_RESULTS_CAP = 1000
 # The filters of VideoFilterForm, as VideoQuerySet.filtered() takes them.
 FILTERS = ("category", "event", "language", "country", "date_from", "date_to", "min_height")
+# Counts and candidates are kept under the content version; this bounds how late a scheduled
+# video's minute shows in them without a version move (as the catalogue's page cache does).
+LISTING_CACHE_SECONDS = 120
+
+T = TypeVar("T")
+
+
+def _remembered(kind: str, facts: tuple, compute: Callable[[], T]) -> T:
+    """`compute()`, kept under the content version for the listing that `facts` describe."""
+    digest = hashlib.sha256(repr(facts).encode()).hexdigest()[:32]
+    key = f"media_library:{kind}:{content_version.current()}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, LISTING_CACHE_SECONDS)
+    return value
+
+
+def _described(filters: Mapping[str, Any]) -> tuple:
+    """The filters as plain values: a model instance by its pk, a date as its ISO text."""
+    plain = []
+    for name in FILTERS:
+        value = filters.get(name)
+        if value in (None, ""):
+            continue
+        plain.append((name, getattr(value, "pk", None) or str(value)))
+    return tuple(plain)
 
 
 class CappedPaginator(Paginator):
@@ -88,14 +122,21 @@ def catalogue_page(
     )
     query = " ".join((filters.get("q") or "").split())
     sort = filters.get("sort") or ""
+    described = _described(filters)
     if not query:
-        return CappedPaginator(matches.for_cards().sorted_by(sort), per_page).get_page(page_number)
-    listing, count = _capped_search(matches.search(query), query=query, sort=sort)
+        count = _remembered("count", described, matches.count)
+        listing = matches.for_cards().sorted_by(sort)
+        return CappedPaginator(listing, per_page, count=count).get_page(page_number)
+    listing, count = _capped_search(
+        matches.search(query), query=query, sort=sort, described=described
+    )
     paginator = CappedPaginator(listing, per_page, cap=SEARCH_RESULTS_CAP, count=count)
     return paginator.get_page(page_number)
 
 
-def _capped_search(matches: VideoQuerySet, *, query: str, sort: str) -> tuple[VideoQuerySet, int]:
+def _capped_search(
+    matches: VideoQuerySet, *, query: str, sort: str, described: tuple
+) -> tuple[VideoQuerySet, int]:
     """The listing of a search's first SEARCH_RESULTS_CAP matches, and how many there are.
 
     The listing starts from the whole table and keeps the candidates' pks only: the search and
@@ -106,8 +147,11 @@ def _capped_search(matches: VideoQuerySet, *, query: str, sort: str) -> tuple[Vi
     if sort in ORDERS and sort != "newest":
         # PostgreSQL walks that order's index or sorts the matches; the count is its own query.
         first = matches.sorted_by(sort).values("pk")[:cap]
-        return cards.filter(pk__in=first).sorted_by(sort), matches.order_by()[:cap].count()
-    pks = newest_match_ids(matches, cap=cap)
+        count = _remembered("search-count", (query, described), matches.order_by()[:cap].count)
+        return cards.filter(pk__in=first).sorted_by(sort), count
+    pks = _remembered(
+        "search-candidates", (query, described), lambda: newest_match_ids(matches, cap=cap)
+    )
     among = cards.filter(AmongPks(pks))
     listing = among.sorted_by(sort) if sort == "newest" else among.by_relevance(query)
     return listing, len(pks)

@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.tasks import enqueue
-from media_library import ingest, public_media
+from media_library import captions, ingest, public_media
 from media_library.ingest import IngestError, ProbeResult
 from media_library.models import SEARCH_CONFIG, Download, Rendition, Tag, Video
 
@@ -290,10 +290,14 @@ def _finish_ingest(
             video.preview.save(f"{uuid.uuid4().hex}.mp4", File(handle), save=False)
         video_fields.append("preview")
         public_media.discard_after_commit(old_preview, private=video.preview.storage)
+    duration_before = video.duration_seconds
     video.duration_seconds = video.renditions.ready().aggregate(longest=Max("duration_seconds"))[
         "longest"
     ]
     video.save(update_fields=video_fields)
+    if video.duration_seconds != duration_before:
+        # The last soundbites ran to an end not known before (or past the new one).
+        captions.rebuild_soundbite_captions(video=video)
     return rendition
 
 

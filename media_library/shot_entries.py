@@ -125,7 +125,8 @@ class ShotRow:
 
     @property
     def duration_ms(self) -> int | None:
-        return None if self.end_ms is None else self.end_ms - self.start_ms
+        # 0 for an entry that starts past the end of a video found shorter than its shot list.
+        return None if self.end_ms is None else max(self.end_ms - self.start_ms, 0)
 
     @property
     def duration(self) -> str:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.admin import RecordAdmin
 from newsletter import sending
 from newsletter.models import Delivery, Issue, Subscription
 from newsletter.rendering import IssueRenderer
@@ -136,13 +137,24 @@ class IssueAdmin(admin.ModelAdmin):
         issue = self._issue_or_404(request, issue_id)
         if not self.has_change_permission(request, issue):
             raise PermissionDenied
-        sending.send_test_issue(issue=issue, to_user=request.user)
-        self.message_user(
-            request,
-            _("A test of this issue is on its way to %(email)s.") % {"email": request.user.email},
-            messages.SUCCESS,
-        )
+        try:
+            sending.send_test_issue(issue=issue, to_user=request.user)
+        except ValidationError as error:
+            self._refused(request, error)
+        else:
+            self.message_user(
+                request,
+                _("A test of this issue is on its way to %(email)s.")
+                % {"email": request.user.email},
+                messages.SUCCESS,
+            )
         return HttpResponseRedirect(self._change_url(issue))
+
+    def _refused(self, request: HttpRequest, error: ValidationError) -> None:
+        for message in error.messages:
+            self.message_user(
+                request, _("Nothing was sent. %(reason)s") % {"reason": message}, messages.ERROR
+            )
 
     def send_view(self, request: HttpRequest, issue_id: int) -> HttpResponse:
         issue = self._issue_or_404(request, issue_id)
@@ -157,6 +169,8 @@ class IssueAdmin(admin.ModelAdmin):
                     _("This issue has already been sent; it is sent only once."),
                     messages.ERROR,
                 )
+            except ValidationError as error:
+                self._refused(request, error)
             else:
                 self.message_user(
                     request,
@@ -178,7 +192,7 @@ class IssueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(RecordAdmin):
     list_display = ["email", "issue", "status", "attempts", "sent_at", "last_attempt_at"]
     list_filter = ["status", "issue"]
     search_fields = ["email", "last_error"]
@@ -197,18 +211,12 @@ class DeliveryAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Delivery | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Delivery | None = None) -> bool:
-        return False
-
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(RecordAdmin):
+    """Consent is the subscriber's to give or withdraw (My account, the unsubscribe links),
+    each change with its record: editors read it, nobody types it in or deletes it here."""
+
     list_display = [
         "user",
         "is_active",
@@ -220,18 +228,4 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "consent_source", "unsubscribe_source"]
     search_fields = ["user__email"]
     list_select_related = ["user"]
-    # Consent is the subscriber's to give or withdraw, with its record: not typed in here.
-    readonly_fields = [
-        "user",
-        "is_active",
-        "consent_at",
-        "consent_source",
-        "unsubscribed_at",
-        "unsubscribe_source",
-    ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Subscription | None = None) -> bool:
-        return False
+    readonly_fields = list_display

@@ -1,10 +1,21 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def validate_header_text(value: str) -> None:
+    """Text that goes into an email header (the subject) is one line: a line break would
+    start a header of the editor's choosing (`Bcc:`), which Django refuses to send."""
+    if "\r" in value or "\n" in value:
+        raise ValidationError(
+            _("Line breaks are not allowed in an email subject: keep it on one line."),
+            code="line_break",
+        )
 
 
 class SubscriptionQuerySet(models.QuerySet["Subscription"]):
@@ -71,7 +82,7 @@ class Issue(models.Model):
         SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
 
-    subject = models.CharField(_("subject"), max_length=200)
+    subject = models.CharField(_("subject"), max_length=200, validators=[validate_header_text])
     intro = models.TextField(
         _("introduction"),
         help_text=_("Plain text; blank lines separate paragraphs."),

@@ -47,7 +47,7 @@ from core.tasks import enqueue
 from mailer.services import queue_email
 from newsletter import claims, conf
 from newsletter.claims import Claimed
-from newsletter.models import Delivery, Issue, Subscription
+from newsletter.models import Delivery, Issue, Subscription, validate_header_text
 from newsletter.rendering import IssueRenderer
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,11 @@ class IssueAlreadySent(Exception):
 
 @transaction.atomic
 def send_test_issue(*, issue: Issue, to_user: User) -> None:
-    """Queue the issue, as its subscribers will get it, to the editor's own address."""
+    """Queue the issue, as its subscribers will get it, to the editor's own address.
+
+    Raises ValidationError, and queues nothing, when the subject could not be sent.
+    """
+    validate_header_text(issue.subject)
     renderer = IssueRenderer(issue)
     message = renderer.message(user=to_user, to=to_user.email, subject=f"[TEST] {issue.subject}")
     queue_email(
@@ -81,11 +85,13 @@ def send_issue(*, issue_id: int, sent_by: User | None = None) -> Issue:
 
     The issue row is locked, so two editors pressing the button at once cannot both pass the
     draft check; the delivery rows and the status change commit together, and the batch
-    tasks are queued only after that commit.
+    tasks are queued only after that commit. Raises ValidationError, and sends nothing,
+    when the subject could not be sent.
     """
     issue = Issue.objects.select_for_update().get(pk=issue_id)
     if issue.status != Issue.Status.DRAFT:
         raise IssueAlreadySent(issue.get_status_display())
+    validate_header_text(issue.subject)
     now = timezone.now()
     created = _create_deliveries(issue=issue, now=now)
     issue.status = Issue.Status.SENDING if created else Issue.Status.SENT

@@ -81,6 +81,19 @@ DOWNLOAD_TESTS = (
     "media_library/tests/test_downloads.py",
 )
 
+OUTBOX_TESTS = ("mailer/tests/test_promises.py", "mailer/tests/test_services.py")
+
+
+def outbox(original: str, mutant: str) -> Edit:
+    return Edit("mailer/services.py", f"{original}\n", f"{mutant}\n")
+
+
+OUTBOX_NEVER_GIVES_UP = Edit(
+    "mailer/services.py",
+    "            if classify(exc) is Failure.PERMANENT or email.attempts >= MAX_ATTEMPTS:\n",
+    "            if classify(exc) is Failure.PERMANENT:\n",
+)
+
 MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "1-gate-trusts-session",
@@ -217,9 +230,34 @@ MUTATIONS: tuple[Mutation, ...] = (
         DOWNLOAD_TESTS,
     ),
     Mutation(
-        "8-outbox",
-        "the outbox items of the audit",
-        elsewhere="the outbox engineer's tests (mailer/), not planted here",
+        "8-outbox-never-gives-up-backoff-1s",
+        "the outbox never gives up after 12 attempts, and waits 1 s instead of 30 s",
+        (OUTBOX_NEVER_GIVES_UP, outbox("BACKOFF_BASE_SECONDS = 30", "BACKOFF_BASE_SECONDS = 1")),
+        OUTBOX_TESTS,
+    ),
+    Mutation(
+        "8a-outbox-never-gives-up",
+        "the outbox retries a temporary failure forever instead of failing at the 12th",
+        (OUTBOX_NEVER_GIVES_UP,),
+        OUTBOX_TESTS,
+    ),
+    Mutation(
+        "8b-outbox-backoff-1s",
+        "the outbox's first wait is 1 s instead of 30 s",
+        (outbox("BACKOFF_BASE_SECONDS = 30", "BACKOFF_BASE_SECONDS = 1"),),
+        OUTBOX_TESTS,
+    ),
+    Mutation(
+        "8c-outbox-13-attempts",
+        "the outbox gives up after 13 attempts instead of 12",
+        (outbox("MAX_ATTEMPTS = 12", "MAX_ATTEMPTS = 13"),),
+        OUTBOX_TESTS,
+    ),
+    Mutation(
+        "8d-outbox-backoff-cap-2h",
+        "the outbox's longest wait is 2 hours instead of 1",
+        (outbox("BACKOFF_MAX_SECONDS = 3600", "BACKOFF_MAX_SECONDS = 7200"),),
+        OUTBOX_TESTS,
     ),
     Mutation(
         "9-emails-in-english",

@@ -7,12 +7,15 @@ from collections.abc import Iterator
 from importlib import import_module
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth import SESSION_KEY
 from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from mailer.models import OutboundEmail
+from mailer.services import queue_email, sweep_outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +100,30 @@ def test_a_failed_deletion_ends_no_session(client):
     client.post(reverse("accounts:delete_account"), {"password": "wrong"})
 
     assert phone.get(MY_ACCOUNT).status_code == 200
+
+
+# Finding 10: deleting an account left its outbox rows behind, each with the address and the
+# subject, and its pending emails still went out after the account was gone.
+def test_finding_10_deleting_an_account_removes_its_outbox_rows(client, run_on_commit, mailoutbox):
+    user, bystander = UserFactory(), UserFactory()
+    EmailAddress.objects.create(user=user, email="new-desk@newsroom.example", verified=False)
+    with run_on_commit():  # a real email of the account, sent through the outbox
+        client.post(reverse("account_reset_password"), {"email": user.email})
+    assert OutboundEmail.objects.get().status == OutboundEmail.Status.SENT
+    pending = [
+        queue_email(to=[user.email.upper()], subject="Still waiting", text_body="t"),
+        queue_email(to=["new-desk@newsroom.example"], subject="To the new address", text_body="t"),
+    ]
+    kept = queue_email(to=[bystander.email], subject="Not theirs", text_body="t")
+    assert OutboundEmail.objects.filter(status="pending").count() == 3
+    client.force_login(user)
+
+    with run_on_commit():
+        response = client.post(reverse("accounts:delete_account"), {"password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 302
+    assert list(OutboundEmail.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert not OutboundEmail.objects.filter(pk__in=[p.pk for p in pending]).exists()
+    sent_before = len(mailoutbox)
+    assert sweep_outbox(older_than_seconds=0)["sent"] == 1
+    assert [m.to for m in mailoutbox[sent_before:]] == [[bystander.email]]

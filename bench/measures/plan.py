@@ -26,6 +26,11 @@ class Plan:
     signups: int = 9
     search_repeats: int = 15
     profile_requests: int = 60
+    # P1m: distinct URLs of the long tail, wrk's connections, distinct pages per kind whose
+    # in-process miss is timed
+    tail_urls: int = 8000
+    tail_connections: int = 8
+    miss_samples: int = 200
 
     @classmethod
     def full(cls, *, million: bool = True) -> Plan:
@@ -48,6 +53,9 @@ class Plan:
             signups=2,
             search_repeats=2,
             profile_requests=3,
+            tail_urls=150,
+            tail_connections=2,
+            miss_samples=4,
         )
 
 

@@ -68,6 +68,61 @@ def p1_pages(p1: dict, results: dict) -> list[str]:
     ]
 
 
+@section("P1m", "P1m: the long tail of distinct pages")
+def p1m_long_tail(p1m: dict, results: dict) -> list[str]:
+    """Rates over thousands of distinct URLs, and the cost of a miss per page kind."""
+    mix = ", ".join(f"{kind} {count:,}" for kind, count in sorted(p1m.get("mix", {}).items()))
+    lines = [
+        f"wrk draws each request at random from {p1m.get('urls', 0):,} distinct URLs "
+        f"({mix}): catalogue pages shallow and deep in every order, filter combinations, "
+        "searches of one or two words from the skewed vocabulary of the data set and their "
+        "second pages, video and speech pages, the home page. Each round runs right after a "
+        "run of the bare view with the same connections. The page cache is not emptied "
+        "between rounds, as on a live site: each round's share of hits "
+        "(`X-Page-Cache: hit` among the cacheable responses) is given.\n",
+        markdown_table(
+            [
+                "audience",
+                "req/s",
+                "p50 ms",
+                "p99 ms",
+                "ratio",
+                "round ratios",
+                "hit rate",
+                "errors",
+            ],
+            [
+                [
+                    audience,
+                    fmt_number(p1m[audience]["requests_per_second"]),
+                    fmt_number(p1m[audience]["p50_ms"]),
+                    fmt_number(p1m[audience]["p99_ms"]),
+                    fmt_ratio(p1m[audience]["ratio"]),
+                    " / ".join(fmt_ratio(r) for r in p1m[audience]["round_ratios"]),
+                    " / ".join(f"{r:.0%}" for r in p1m[audience]["hit_rates"]),
+                    p1m[audience]["errors"],
+                ]
+                for audience in ("anonymous", "signed in")
+                if audience in p1m
+            ],
+        ),
+        "",
+    ]
+    costs = p1m.get("miss_costs") or {}
+    if costs:
+        lines += [
+            "The cost of a miss: in the bench's own process (Django's test client, no network), "
+            "the median time to render pages of each kind that nobody had asked for, after the "
+            "load above has warmed what pages share.\n",
+            markdown_table(
+                ["page kind", "pages", "median ms"],
+                [[kind, c["pages"], f"{c['median_ms']:.2f}"] for kind, c in costs.items()],
+            ),
+            "",
+        ]
+    return lines
+
+
 @section("P2", "P2: SQL queries per page")
 def p2_queries(p2: dict, results: dict) -> list[str]:
     """The queries per page at each data size, after an edit and cached."""
@@ -272,4 +327,4 @@ def p6_signups(p6: dict, results: dict) -> list[str]:
     ]
 
 
-SECTIONS = [p1_pages, p2_queries, p3_search, p4_downloads, p5_newsletter, p6_signups]
+SECTIONS = [p1_pages, p1m_long_tail, p2_queries, p3_search, p4_downloads, p5_newsletter, p6_signups]

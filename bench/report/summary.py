@@ -40,7 +40,12 @@ class Row:
 
 
 def summary_rows(results: dict) -> list[Row]:
-    rows = [*_throughput_rows(results), *_query_rows(results), *_search_rows(results)]
+    rows = [
+        *_throughput_rows(results),
+        *_long_tail_rows(results),
+        *_query_rows(results),
+        *_search_rows(results),
+    ]
     # A measure that failed or was skipped still has its row, saying so.
     for key, rows_of, measure, target in [
         ("P4", _download_rows, "downloads", "≥ 0.9"),
@@ -78,6 +83,52 @@ def _throughput_rows(results: dict) -> list[Row]:
             )
         else:
             rows.append(Row.not_measured(row_id, label, f"≥ {target}"))
+    return rows
+
+
+# P1m (issue 21): the long tail's rate against the bare view, and the in-process cost of a
+# miss per kind of page, in ms.
+P1M_TARGETS = {"anonymous": 0.25, "signed in": 0.2}
+MISS_COST_TARGETS_MS = {"video": 3.0, "catalogue": 6.0, "filters": 6.0, "search": 6.0}
+
+
+def _long_tail_rows(results: dict) -> list[Row]:
+    p1m = results.get("P1m") or {}
+    rows: list[Row] = []
+    for audience, target in P1M_TARGETS.items():
+        label = f"P1m long tail of {p1m.get('urls', 0):,} distinct pages, {audience}: req/s"
+        measured = p1m.get(audience)
+        if not measured or measured.get("ratio") is None:
+            rows.append(Row.not_measured("P1m", label, f"≥ {target}"))
+            continue
+        hit_rates = "/".join(f"{rate:.0%}" for rate in measured["hit_rates"])
+        rows.append(
+            Row(
+                "P1m",
+                label,
+                f"{fmt_number(measured['requests_per_second'])} req/s (page cache hits {hit_rates})",
+                "bare Django view, same connections",
+                fmt_ratio(measured["ratio"]),
+                f"≥ {target}",
+                measured["ratio"] >= target,
+            )
+        )
+    costs = p1m.get("miss_costs") or {}
+    for kind, limit in MISS_COST_TARGETS_MS.items():
+        label = f"cost of a miss in-process, {kind} page: median ms"
+        if kind not in costs:
+            rows.append(Row.not_measured("P1m", label, f"≤ {limit:g} ms"))
+            continue
+        median_ms = costs[kind]["median_ms"]
+        rows.append(
+            Row.without_reference(
+                "P1m",
+                label,
+                f"{median_ms:.1f} ms ({costs[kind]['pages']} pages)",
+                f"≤ {limit:g} ms",
+                median_ms <= limit,
+            )
+        )
     return rows
 
 

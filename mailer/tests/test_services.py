@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from mailer import crypto, services
@@ -73,7 +76,7 @@ def test_the_sweep_leaves_fresh_emails_to_their_own_task(mailoutbox):
 
     counts = services.sweep_outbox(older_than_seconds=120)
 
-    assert counts == {"sent": 0, "failed": 0, "retry_later": 0, "skipped": 0}
+    assert counts == {"sent": 0, "failed": 0, "retry_later": 0, "skipped": 0, "errors": 0}
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.PENDING
 
@@ -193,3 +196,144 @@ def test_a_refused_sender_leaves_the_email_pending_for_a_later_try(smtp):
     assert (email.status, email.attempts) == (OutboundEmail.Status.PENDING, 1)
     assert "553" in email.last_error
     assert raised.value.retry_at == email.next_attempt_at
+
+
+# --- Finding 6 of the security review: one bad row blocked the outbox ----------------------
+
+
+def poisoned_rows(minutes_ago: int) -> dict[str, OutboundEmail]:
+    """Rows that can never be sent, each for its own reason, queued before the good ones."""
+    at = timezone.now() - datetime.timedelta(minutes=minutes_ago)
+    plain = {"text": "t", "html": None, "headers": {}}
+
+    def row(subject: str, payload: str) -> OutboundEmail:
+        return OutboundEmail.objects.create(
+            to=["editor@portal.example"],
+            subject=subject,
+            from_email="portal@example.org",
+            encrypted_payload=payload,
+            created_at=at,
+            next_attempt_at=at,
+        )
+
+    return {
+        # What "Send a test to me" queued for a subject typed with a line break.
+        "header injection": row("[TEST] Hi\r\nBcc: attacker@evil.example", crypto.seal(plain)),
+        "other secret key": row("Sealed elsewhere", "gAAAAABnot-a-token-of-ours"),
+        "broken payload": row("Broken", crypto.seal({**plain, "headers": ["not", "a", "dict"]})),
+    }
+
+
+@pytest.mark.integration
+def test_finding_6_rows_that_cannot_be_sent_fail_alone_and_the_sweep_sends_the_rows_behind_them(
+    smtp, admin_client
+):
+    bad = poisoned_rows(minutes_ago=10)
+    past = timezone.now() - datetime.timedelta(minutes=5)
+    good = [
+        OutboundEmail.objects.create(
+            to=[f"reader{n}@example.org"],
+            subject=f"Your code {n}",
+            from_email="portal@example.org",
+            encrypted_payload=crypto.seal({"text": f"code {n}", "html": None, "headers": {}}),
+            created_at=past,
+            next_attempt_at=past,
+        )
+        for n in range(2)
+    ]
+
+    counts = services.sweep_outbox(older_than_seconds=0)
+
+    assert counts == {"sent": 2, "failed": 3, "retry_later": 0, "skipped": 0, "errors": 0}
+    for n in range(2):
+        assert [m.text().strip() for m in smtp.messages_to(f"reader{n}@example.org")] == [
+            f"code {n}"
+        ]
+    assert len(smtp.messages) == 2
+    assert not any("attacker@evil.example" in m.rcpt_tos for m in smtp.messages)
+    errors = {}
+    for reason, email in bad.items():
+        email.refresh_from_db()
+        assert (email.status, email.attempts) == (OutboundEmail.Status.FAILED, 1), reason
+        errors[reason] = email.last_error
+    assert errors["header injection"].startswith("BadHeaderError: Header values can't contain")
+    assert errors["other secret key"] == "PayloadUnreadable: the queued email cannot be decrypted"
+    assert errors["broken payload"].startswith("AttributeError:")
+    for email in good:
+        email.refresh_from_db()
+        assert email.status == OutboundEmail.Status.SENT
+
+    # The next sweep finds nothing left to do, and raises nothing.
+    assert services.sweep_outbox(older_than_seconds=0)["failed"] == 0
+    # The operator sees why, in the outbox's admin.
+    page = admin_client.get(reverse("admin:mailer_outboundemail_changelist") + "?status=failed")
+    assert page.status_code == 200
+    assert page.content.decode().count("BadHeaderError: Header values can&#x27;t contain") == 1
+    assert "PayloadUnreadable: the queued email cannot be decrypted" in page.content.decode()
+
+
+def test_finding_6_the_task_of_a_row_that_cannot_be_built_fails_the_row_and_raises_nothing(
+    mailoutbox,
+):
+    from mailer.tasks import deliver_email_task
+
+    email = poisoned_rows(minutes_ago=0)["header injection"]
+
+    assert deliver_email_task.delay(email.pk).get() == "failed"
+
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.FAILED
+    assert mailoutbox == []
+
+
+def test_a_row_the_sweep_cannot_even_record_does_not_stop_the_rows_behind_it(
+    monkeypatch, mailoutbox
+):
+    first, second = (
+        OutboundEmail.objects.create(
+            to=[f"{name}@example.org"],
+            subject=name,
+            from_email="portal@example.org",
+            encrypted_payload=crypto.seal({"text": name, "html": None, "headers": {}}),
+            created_at=timezone.now() - datetime.timedelta(minutes=minutes),
+        )
+        for name, minutes in (("first", 2), ("second", 1))
+    )
+    deliver = services.deliver_email
+
+    def database_fails_on_the_first(*, email_id: int):
+        if email_id == first.pk:
+            raise services.transaction.DatabaseError("could not serialize access")
+        return deliver(email_id=email_id)
+
+    monkeypatch.setattr(services, "deliver_email", database_fails_on_the_first)
+
+    counts = services.sweep_outbox(older_than_seconds=0)
+
+    assert (counts["errors"], counts["sent"]) == (1, 1)
+    assert [m.to for m in mailoutbox] == [["second@example.org"]]
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.attempts) == (OutboundEmail.Status.PENDING, 0)
+    assert second.status == OutboundEmail.Status.SENT
+
+
+# --- Finding 10: a deleted account's outbox rows ------------------------------------------
+
+
+def test_an_outbox_row_has_one_recipient():
+    with pytest.raises(ValueError, match="one recipient, not 2"):
+        queued_email(to=["a@example.org", "b@example.org"])
+
+
+def test_the_rows_of_an_address_are_found_by_a_keyed_digest_whatever_its_case(settings):
+    mine = queued_email(to=["Reader@Example.org"])
+    other = queued_email(to=["someone@example.org"])
+    stored = OutboundEmail.objects.values_list("recipient_key", flat=True).get(pk=mine.pk)
+    assert "reader" not in stored.lower()
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "rotated-secret-key"  # rows written before a rotation are found too
+
+    assert services.delete_emails_to(addresses=["reader@example.ORG"]) == 1
+
+    assert list(OutboundEmail.objects.values_list("pk", flat=True)) == [other.pk]

@@ -58,11 +58,11 @@ def test_the_demo_makes_french_captions_from_the_french_soundbites(monkeypatch):
     monkeypatch.setattr(demo, "CLIPS", [maritime])
     demo.load(stdout=StringIO())
     video = Video.objects.get(slug=maritime["slug"])
-    assert video.duration_seconds == pytest.approx(20, abs=0.1)
+    assert video.duration_seconds == pytest.approx(12, abs=0.1)
     french = video.caption_tracks.get(language="fr")
     assert french.source == "soundbites"
     assert [(c.start_ms, c.end_ms, c.text) for c in french.cues.all()] == [
-        (4_000, 9_000, "Nous patrouillons en Méditerranée avec nos alliés, jour et nuit.")
+        (2_000, 5_000, "Nous patrouillons en Méditerranée avec nos alliés, jour et nuit.")
     ]
     assert video.caption_tracks.filter(language="en").exists()
     assert video.shot_entries.count() == 5

@@ -67,6 +67,27 @@ def test_ingest_fills_every_technical_field_from_the_file(clip, run_on_commit):
     assert video.duration_seconds == pytest.approx(2.0, abs=0.1)
 
 
+def test_once_ingest_knows_the_duration_the_last_soundbite_gets_its_caption(clip, run_on_commit):
+    from media_library import shot_entries, shotlist
+
+    video = VideoFactory(thumbnail="", shot_list="", duration_seconds=None)
+    shot_entries.replace_shot_entries(
+        video=video,
+        entries=shotlist.parse(
+            "00:00:00 SOUNDBITE (French) Claire Morel, commandant: « Bonjour. »\n"
+            "00:00:01 SOUNDBITE (French) Claire Morel, commandant: « Au revoir. »"
+        ).entries,
+    )
+    track = video.caption_tracks.get(language="fr")
+    assert [c.text for c in track.cues.all()] == ["Bonjour."]  # the last one has no end yet
+    with run_on_commit():
+        _attach(video, clip)
+    assert [(c.text, c.end_ms) for c in track.cues.all()] == [
+        ("Bonjour.", 1_000),
+        ("Au revoir.", round(Video.objects.get(pk=video.pk).duration_seconds * 1000)),
+    ]
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import ensure_editor_group
-from newsletter.models import Delivery, Issue
+from mailer.models import OutboundEmail
+from newsletter import unsubscribe
+from newsletter.models import Delivery, Issue, Subscription
 from newsletter.tests.factories import (
     DeliveryFactory,
     EditorFactory,
@@ -169,3 +172,96 @@ def test_a_draft_offers_preview_test_and_send(admin_client):
     assert reverse("admin:newsletter_issue_send_test", args=[issue.pk]) in body
     assert reverse("admin:newsletter_issue_send", args=[issue.pk]) in body
     assert 'name="featured_videos"' in body and 'name="featured_speeches"' in body
+
+
+# Finding 6 of the security review: a subject with "\r\nBcc: x@y" and "Send a test to me"
+# gave the editor a 500 and left an outbox row that raised at every sweep, blocking the rows
+# behind it. The injection stays refused: the form refuses the subject, a subject already in
+# the database is refused with a message before anything is queued, and the outbox fails any
+# row that still carries one (mailer/tests/test_services.py).
+INJECTED_SUBJECT = "Summit special\r\nBcc: attacker@evil.example"
+
+
+@pytest.mark.integration
+def test_finding_6_a_subject_with_a_bcc_header_is_refused_with_a_message_and_sends_nothing(
+    admin_client, editor, run_on_commit, smtp
+):
+    issue = IssueFactory(subject="Summit special")
+
+    form = admin_client.post(
+        reverse("admin:newsletter_issue_change", args=[issue.pk]),
+        {"subject": INJECTED_SUBJECT, "intro": "Hello."},
+    )
+    assert form.status_code == 200
+    assert "Line breaks are not allowed in an email subject" in form.content.decode()
+    issue.refresh_from_db()
+    assert issue.subject == "Summit special"
+
+    # A subject that reached the database another way (before this fix, or in code).
+    Issue.objects.filter(pk=issue.pk).update(subject=INJECTED_SUBJECT)
+    with run_on_commit():
+        response = admin_client.post(
+            reverse("admin:newsletter_issue_send_test", args=[issue.pk]), follow=True
+        )
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Nothing was sent. Line breaks are not allowed in an email subject" in body
+    assert "on its way" not in body
+    assert not OutboundEmail.objects.exists()
+    issue.refresh_from_db()
+    assert issue.test_sent_at is None
+    # Sending to all is refused the same way, before any delivery row is written.
+    with run_on_commit():
+        response = admin_client.post(
+            reverse("admin:newsletter_issue_send", args=[issue.pk]), follow=True
+        )
+    assert "Nothing was sent. Line breaks are not allowed" in response.content.decode()
+    issue.refresh_from_db()
+    assert issue.is_draft and not issue.deliveries.exists()
+
+    # The editor fixes the subject; the test copy reaches the server, and no Bcc ever did.
+    Issue.objects.filter(pk=issue.pk).update(subject="Summit special")
+    with run_on_commit():
+        admin_client.post(reverse("admin:newsletter_issue_send_test", args=[issue.pk]))
+    assert [m.rcpt_tos for m in smtp.messages] == [[editor.email]]
+    assert smtp.messages[0].message["Subject"] == "[TEST] Summit special"
+    assert smtp.messages[0].message["Bcc"] is None
+
+
+# Finding 10: editors could delete newsletter subscriptions, the record of each consent.
+def test_finding_10_an_editor_cannot_delete_newsletter_consents(client):
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(ensure_editor_group())
+    client.force_login(editor)
+    subscription = SubscriptionFactory(consent_source=Subscription.Source.SIGNUP)
+    consent_at = subscription.consent_at
+
+    delete = reverse("admin:newsletter_subscription_delete", args=[subscription.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    changelist = client.get(reverse("admin:newsletter_subscription_changelist"))
+    assert changelist.status_code == 200
+    assert subscription.user.email in changelist.content.decode()
+    assert "delete_selected" not in changelist.content.decode()
+    bulk = client.post(
+        reverse("admin:newsletter_subscription_changelist"),
+        {"action": "delete_selected", "_selected_action": [subscription.pk], "post": "yes"},
+    )
+    assert bulk.status_code in (200, 302)
+    change = reverse("admin:newsletter_subscription_change", args=[subscription.pk])
+    assert client.post(change, {"is_active": ""}).status_code == 403
+    subscription.refresh_from_db()
+    assert (subscription.is_active, subscription.consent_at) == (True, consent_at)
+
+    # The subscriber's own way out (the email's one-click link) still works, and is recorded.
+    token = unsubscribe.unsubscribe_token(user=subscription.user)
+    response = Client().post(
+        reverse("newsletter:one_click", kwargs={"token": token}),
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200
+    subscription.refresh_from_db()
+    assert not subscription.is_active
+    assert subscription.unsubscribe_source == Subscription.Source.ONE_CLICK
+    assert (subscription.consent_at, subscription.consent_source) == (consent_at, "signup")

@@ -131,6 +131,8 @@ def test_a_worker_killed_at_a_random_moment_loses_nobody(
     wait(lambda: len(smtp.messages) >= total // 3, timeout=30, message="the send never started")
     first.kill()
     at_kill = issue.progress()["sent"]
+    # The drill means something only if the kill fell in the middle of the send.
+    assert 0 < at_kill < total, f"the kill landed at {at_kill}/{total}, not mid-send"
     exclusive_workers(NEWSLETTER_STALLED_AFTER_SECONDS="1")
     time.sleep(1.1)
     resume_stalled_sends_task.delay()

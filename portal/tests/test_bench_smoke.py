@@ -67,6 +67,12 @@ def test_bench_smoke_mode_measures_everything_and_writes_the_report(
     results = json.loads(raw.read_text())
     assert results["errors"] == {}
     assert set(results["P1"]) >= {"reference", "catalogue", "video detail, logged in"}
+    # The long tail: both audiences loaded with distinct pages, every response counted as a
+    # page-cache hit or miss, every kind's miss timed on pages the load never asked for.
+    for audience in ("anonymous", "signed in"):
+        assert results["P1m"][audience]["errors"] == 0
+        assert results["P1m"][audience]["uncached_responses"] == 0
+    assert set(results["P1m"]["miss_costs"]) >= {"video", "search", "catalogue", "filters"}
     assert len(results["P2"]) == 2
     # Query counts are exact (not timings): every page within the target at both sizes.
     assert all(0 <= count <= 6 for counts in results["P2"].values() for count in counts.values())
@@ -76,6 +82,16 @@ def test_bench_smoke_mode_measures_everything_and_writes_the_report(
     assert results["P5"]["portal_worker"]["received_by_server"] == results["P5"]["subscribers"]
     assert results["P6"]["signups"] == len(results["P6"]["runs_ms"])
     text = report.read_text()
-    for row in ("| P1 |", "| P1b |", "| P2 |", "| P3 |", "| P4 |", "| P4b |", "| P5 |", "| P6 |"):
+    for row in (
+        "| P1 |",
+        "| P1b |",
+        "| P1m |",
+        "| P2 |",
+        "| P3 |",
+        "| P4 |",
+        "| P4b |",
+        "| P5 |",
+        "| P6 |",
+    ):
         assert row in text
     assert (tmp_path / "performance.svg").read_text().startswith("<svg")

@@ -55,6 +55,24 @@ def test_a_visitors_second_look_at_the_catalogue_costs_no_query_and_its_forms_st
     assert "Vidéos" in browser.get(LIST_URL).content.decode()
 
 
+def test_each_cacheable_page_says_whether_it_came_from_the_cache(client):
+    video = VideoFactory()
+    editor = UserFactory(is_staff=True)
+
+    first, second = client.get(LIST_URL), client.get(LIST_URL)
+    other_page = client.get(f"{LIST_URL}?sort=title")
+    video.title = "Edited"
+    video.save()
+    after_the_edit = client.get(LIST_URL)
+    client.force_login(editor)
+    for_the_editor = client.get(LIST_URL)
+
+    assert [first["X-Page-Cache"], second["X-Page-Cache"]] == ["miss", "hit"]
+    assert other_page["X-Page-Cache"] == "miss" and after_the_edit["X-Page-Cache"] == "miss"
+    # Staff pages are never cached, and say nothing.
+    assert "X-Page-Cache" not in for_the_editor
+
+
 def test_a_visitor_who_wants_a_download_is_sent_to_log_in_and_back():
     video = VideoFactory()
     RenditionFactory(video=video, label="HD master")
