@@ -408,6 +408,14 @@ def execute(run: Run) -> None:
     results["P4"] = run.step("P4/P4b downloads", downloads)
     web.stop()
 
+    # --- P7: a clip of a 1 GiB master ----------------------------------------------------------
+    from bench import clips_point
+
+    results["P7"] = run.step(
+        "P7 clips",
+        lambda: clips_point.measure(env=env, work_dir=run.work_dir, smoke=plan.smoke),
+    )
+
     # --- P5: newsletter ------------------------------------------------------------------------
     results["P5"] = run.step(
         "P5 newsletter send rate",

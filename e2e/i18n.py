@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-APPS = ("core", "portal", "accounts", "mailer", "media_library", "speeches", "newsletter")
+APPS = (
+    "core",
+    "portal",
+    "accounts",
+    "mailer",
+    "media_library",
+    "clips",
+    "speeches",
+    "newsletter",
+)
 TEMPLATE_DIRS = [BASE_DIR / "templates", *(BASE_DIR / app / "templates" for app in APPS)]
 TEMPLATE_SUFFIXES = {".html", ".txt"}
 GETTEXT = {"gettext", "gettext_lazy", "gettext_noop", "_", "ugettext", "ugettext_lazy"}

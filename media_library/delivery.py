@@ -18,11 +18,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
 from django.core.files.storage import Storage
+from django.db.models.fields.files import FieldFile
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -42,6 +44,19 @@ LINK_MAX_AGE_SECONDS = 6 * 3600
 CHUNK_SIZE = 64 * 1024
 
 
+class Deliverable(Protocol):
+    """What a file handed over needs: a rendition, or a clip cut from one (the `clips` app)."""
+
+    pk: int
+    file: FieldFile
+    checksum_sha256: str
+
+    @property
+    def extension(self) -> str: ...
+
+    def download_filename(self) -> str: ...
+
+
 class InvalidLink(Exception):
     """A forged, altered or foreign download link."""
 
@@ -57,15 +72,14 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 # --- Signed links ------------------------------------------------------------------------------
 
 
-def _fingerprint(rendition: Rendition) -> str:
+def _fingerprint(rendition: Deliverable) -> str:
     # Replacing the file changes the checksum, which retires links to the old file.
     return (rendition.checksum_sha256 or "")[:16]
 
 
-def make_token(*, user, rendition: Rendition) -> str:
-    return signing.dumps(
-        {"r": rendition.pk, "u": user.pk, "f": _fingerprint(rendition)}, salt=SIGNING_SALT
-    )
+def make_token(*, user, rendition: Deliverable, salt: str = SIGNING_SALT) -> str:
+    """A link's token; another kind of file (a clip) signs with its own `salt`."""
+    return signing.dumps({"r": rendition.pk, "u": user.pk, "f": _fingerprint(rendition)}, salt=salt)
 
 
 def signed_download_url(*, user, rendition: Rendition) -> str:
@@ -81,9 +95,11 @@ class LinkClaims:
     fingerprint: str
 
 
-def read_token(token: str, *, max_age: int = LINK_MAX_AGE_SECONDS) -> LinkClaims:
+def read_token(
+    token: str, *, max_age: int = LINK_MAX_AGE_SECONDS, salt: str = SIGNING_SALT
+) -> LinkClaims:
     try:
-        data = signing.loads(token, salt=SIGNING_SALT, max_age=max_age)
+        data = signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired as exc:
         raise ExpiredLink from exc
     except signing.BadSignature as exc:
@@ -96,7 +112,7 @@ def read_token(token: str, *, max_age: int = LINK_MAX_AGE_SECONDS) -> LinkClaims
         raise InvalidLink from exc
 
 
-def check_claims(claims: LinkClaims, *, user, rendition: Rendition) -> None:
+def check_claims(claims: LinkClaims, *, user, rendition: Deliverable) -> None:
     if claims.user_id != user.pk or claims.fingerprint != _fingerprint(rendition):
         raise InvalidLink
 
@@ -104,7 +120,7 @@ def check_claims(claims: LinkClaims, *, user, rendition: Rendition) -> None:
 # --- Delivery ----------------------------------------------------------------------------------
 
 
-def content_type_for(rendition: Rendition) -> str:
+def content_type_for(rendition: Deliverable) -> str:
     guessed, _ = mimetypes.guess_type(f"x.{rendition.extension}")
     return guessed or "application/octet-stream"
 
@@ -131,11 +147,14 @@ def mode() -> Mode:
     return Mode.STREAM
 
 
-def begin(request: HttpRequest, *, user, rendition: Rendition) -> HttpResponse:
+def begin(
+    request: HttpRequest, *, user, rendition: Deliverable, link: str | None = None
+) -> HttpResponse:
     """Where the browser goes once its download is recorded.
 
     S3: straight to the object store (one redirect fewer; the presigned URL is short-lived).
-    Otherwise: a 303 to the signed link bound to `user` and the file, which `serve()` answers.
+    Otherwise: a 303 to the signed link bound to `user` and the file, which `serve()` answers:
+    `link`, or the rendition's own download link by default.
     """
     if mode() is Mode.PRESIGNED:
         return presigned_redirect(
@@ -143,10 +162,10 @@ def begin(request: HttpRequest, *, user, rendition: Rendition) -> HttpResponse:
             name=_safe_name(rendition.file.name),
             filename=rendition.download_filename(),
         )
-    return HttpResponseSeeOther(signed_download_url(user=user, rendition=rendition))
+    return HttpResponseSeeOther(link or signed_download_url(user=user, rendition=rendition))
 
 
-def serve(request: HttpRequest, rendition: Rendition) -> HttpResponse:
+def serve(request: HttpRequest, rendition: Deliverable) -> HttpResponse:
     """The file behind a signed link whose claims were checked (`check_claims`).
 
     nginx sends it when a prefix is set, else the portal streams it with Range; on S3 (a link
@@ -169,7 +188,7 @@ def serve(request: HttpRequest, rendition: Rendition) -> HttpResponse:
     )
 
 
-def presigned_redirect(*, rendition: Rendition, name: str, filename: str) -> HttpResponse:
+def presigned_redirect(*, rendition: Deliverable, name: str, filename: str) -> HttpResponse:
     url = rendition.file.storage.url(
         name,
         parameters={
@@ -183,7 +202,7 @@ def presigned_redirect(*, rendition: Rendition, name: str, filename: str) -> Htt
     return response
 
 
-def accel_redirect(*, rendition: Rendition, name: str, filename: str) -> HttpResponse:
+def accel_redirect(*, rendition: Deliverable, name: str, filename: str) -> HttpResponse:
     prefix = settings.DOWNLOAD_ACCEL_REDIRECT_PREFIX.rstrip("/")
     response = HttpResponse(content_type=content_type_for(rendition))
     response["X-Accel-Redirect"] = f"{prefix}/{quote(name)}"

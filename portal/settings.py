@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "mailer",
     "accounts",
     "media_library",
+    "clips",
     "speeches",
     "newsletter",
     "portal",
@@ -138,10 +139,12 @@ CELERY_TASK_ROUTES = {
     "mailer.*": {"queue": "email"},
     "newsletter.*": {"queue": "email"},
     "media_library.tasks.*": {"queue": "media"},
+    "clips.tasks.*": {"queue": "media"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-email-outbox": {"task": "mailer.tasks.sweep_outbox", "schedule": 60.0},
     "publish-due-items": {"task": "core.tasks.publish_due_items", "schedule": crontab()},
+    "sweep-clips": {"task": "clips.tasks.sweep_clips", "schedule": 60.0},
     "newsletter-resume-stalled-sends": {
         "task": "newsletter.tasks.resume_stalled_sends",
         "schedule": 60.0,
@@ -177,6 +180,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_STORAGE = env_str("MEDIA_STORAGE", "local")
 DOWNLOAD_ACCEL_REDIRECT_PREFIX = env_str("DOWNLOAD_ACCEL_REDIRECT_PREFIX")
 DOWNLOAD_URL_EXPIRY_SECONDS = env_int("DOWNLOAD_URL_EXPIRY_SECONDS", 300)
+# Clips (docs/media.md, "Clips"): the longest range one may cut, how many cuts one user may
+# wait for at once, when a cut without a heartbeat is taken over by another worker, when a
+# waiting cut whose task was lost is queued again, and the FFmpeg that cuts (Debian's).
+CLIP_MAX_SECONDS = env_int("CLIP_MAX_SECONDS", 10 * 60)
+CLIP_MAX_JOBS_PER_USER = env_int("CLIP_MAX_JOBS_PER_USER", 3)
+CLIP_STALL_SECONDS = env_int("CLIP_STALL_SECONDS", 60)
+CLIP_REQUEUE_SECONDS = env_int("CLIP_REQUEUE_SECONDS", 10 * 60)
+CLIP_FFMPEG = env_str("CLIP_FFMPEG", "/usr/bin/ffmpeg")
 
 if MEDIA_STORAGE == "s3":
     _s3_options = {

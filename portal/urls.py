@@ -44,6 +44,7 @@ urlpatterns = [
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("accounts/", include("portal.account_urls")),
     path("accounts/", include("allauth.urls")),
+    path("videos/", include("clips.urls")),
     path("videos/", include("media_library.urls")),
     path("quotes/", views.quote_search, name="quote_search"),
     path("speeches/", include("speeches.urls")),

@@ -327,4 +327,63 @@ def p6_signups(p6: dict, results: dict) -> list[str]:
     ]
 
 
-SECTIONS = [p1_pages, p1m_long_tail, p2_queries, p3_search, p4_downloads, p5_newsletter, p6_signups]
+@section("P7", "P7: clips")
+def p7_clips(p7: dict, results: dict) -> list[str]:
+    """A 30-second stream-copy clip of a 1 GiB master, against FFmpeg alone."""
+    return [
+        f"A {p7['master_bytes'] / (1 << 30):.2f} GiB ({p7['master_bytes']:,} bytes) master (1080p25 H.264 at about 50 Mbit/s "
+        f"and AAC, {fmt_number(p7['master_seconds'], 0)} s, made at bench time), and a "
+        f"{p7['clip_seconds']}-second clip of it in fast mode (stream copy) asked for through "
+        "`clips.services.request_clip`: the clock runs from the request until the row is "
+        "ready, so it holds the queueing on Redis, the claim, the keyframe look-up (PyAV), "
+        "FFmpeg, the SHA-256 of the clip, the rename into the storage and the final "
+        "transaction, in one Celery worker (prefork, concurrency 1) on the media queue. The "
+        f"reference is `ffmpeg -ss <start> -i master -t {p7['clip_seconds']} -c copy` on the "
+        "same file, run just before in each round, from the page cache alike; each round cuts "
+        "a range never cut before. Worker RSS growth: the largest rise of the worker's "
+        "processes over their level before the job, sampled every 20 ms, after an untimed "
+        "first job; RSS after: the worker's processes together once the job is over. Run on its own by `python -m bench.clips_point`.\n",
+        markdown_table(
+            [
+                "round",
+                "start (s)",
+                "clip MB",
+                "ffmpeg -c copy (s)",
+                "portal (s)",
+                "ratio",
+                "worker RSS growth",
+                "worker RSS after",
+            ],
+            [
+                [
+                    str(number),
+                    str(run["start"]),
+                    fmt_number(run["bytes"] / 1e6, 0),
+                    f"{run['reference']:.3f}",
+                    f"{run['seconds']:.3f}",
+                    fmt_ratio(run["seconds"] / run["reference"]),
+                    f"+{run['rss_growth_mib']} MiB",
+                    f"{run.get('rss_after_mib', '?')} MiB",
+                ]
+                for number, run in enumerate(p7["runs"], start=1)
+            ],
+        ),
+        "",
+        f"Median: portal {p7['portal_seconds']:.3f} s against ffmpeg {p7['reference_seconds']:.3f} s, "
+        f"ratio {fmt_ratio(p7['ratio'])} (median of the rounds' ratios); worker RSS growth at most "
+        f"+{p7['rss_growth_mib']} MiB. Load average at the end of the point: "
+        f"{' / '.join(str(v) for v in p7.get('load_average', []))} on 2 cores (other "
+        "engineers' test suites): single runs swing both ways, hence the median.\n",
+    ]
+
+
+SECTIONS = [
+    p1_pages,
+    p1m_long_tail,
+    p2_queries,
+    p3_search,
+    p4_downloads,
+    p5_newsletter,
+    p6_signups,
+    p7_clips,
+]

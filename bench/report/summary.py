@@ -51,6 +51,7 @@ def summary_rows(results: dict) -> list[Row]:
         ("P4", _download_rows, "downloads", "≥ 0.9"),
         ("P5", _newsletter_rows, "newsletter send rate", "≥ 0.5"),
         ("P6", _signup_rows, "signup to code email", "≤ 1 s"),
+        ("P7", clip_rows, "30 s stream-copy clip of a 1 GiB master", "≤ 1.5×"),  # noqa: RUF001
     ]:
         outcome = results.get(key)
         rows += rows_of(outcome) if outcome else [Row.not_measured(key, measure, target)]
@@ -261,5 +262,20 @@ def _signup_rows(p6: dict) -> list[Row]:
             f"{fmt_number(p6['median_ms'], 0)} ms (max {fmt_number(p6['max_ms'], 0)} ms)",
             "median ≤ 1 s",
             p6["median_ms"] <= 1000,
+        )
+    ]
+
+
+def clip_rows(p7: dict) -> list[Row]:
+    return [
+        Row(
+            "P7",
+            f"{p7['clip_seconds']} s stream-copy clip of a 1 GiB master, request to ready "
+            f"(median of {len(p7['runs'])}; worker RSS +{p7['rss_growth_mib']} MiB)",
+            f"{p7['portal_seconds']:.3f} s",
+            f"{p7['reference_seconds']:.3f} s (ffmpeg -c copy)",
+            fmt_ratio(p7["ratio"]),
+            "≤ 1.5× ffmpeg, memory flat",  # noqa: RUF001
+            p7["ratio"] <= 1.5,
         )
     ]

@@ -114,9 +114,9 @@ def test_neighbours_share_their_related_videos(client, django_assert_num_queries
     first, second, third = (VideoFactory(event=event, category=category) for _ in range(3))
     client.get(first.get_absolute_url())
 
-    # The video, its renditions, tags and languages: its neighbours and the list of videos
-    # with speeches are known.
-    with django_assert_num_queries(4):
+    # The video, its renditions, tags, languages, caption tracks and shot list: its
+    # neighbours and the list of videos with speeches are known.
+    with django_assert_num_queries(6):
         page = client.get(second.get_absolute_url())
 
     related = [video.pk for video in page.context["related_videos"]]

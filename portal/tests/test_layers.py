@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["core", "mailer", "accounts", "media_library", "speeches", "newsletter", "portal"]
+PACKAGES = ["core", "mailer", "accounts", "media_library", "clips", "speeches", "newsletter"]
+PACKAGES += ["portal"]
 PACKAGES += ["bench", "e2e"]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
