@@ -12,6 +12,7 @@ import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -203,6 +204,7 @@ def catalogue(transactional_db, demo_clip: Path) -> Catalogue:
     from media_library.models import Language
     from media_library.tests.factories import CategoryFactory, EventFactory, VideoFactory
     from speeches import demo as speeches_demo
+    from speeches import services as speech_services
     from speeches.models import Speech
 
     speech_category = CategoryFactory(name="Speech", slug="speech")
@@ -250,6 +252,12 @@ def catalogue(transactional_db, demo_clip: Path) -> Catalogue:
     speeches_demo.load(stdout=_Quiet())
     speech = Speech.objects.get(slug=speeches_demo.NRC_SLUG)
     speech.related_videos.add(video)
+    # Its first two paragraphs timecoded within the two-second clip: play-from-here links and
+    # the player on the speech page. The captions stay the soundbites' until a test writes the
+    # transcript's (e2e/test_transcripts.py).
+    speech.timecode_video = video
+    speech.save(update_fields=["timecode_video"])
+    speech_services.set_timecodes(speech=speech, timecodes={0: Fraction(1, 2), 1: Fraction(3, 2)})
     return Catalogue(video=video, rendition=rendition, speech=speech)
 
 

@@ -42,7 +42,8 @@ def log_in(page, *, email: str, password: str) -> None:
 
 
 PAGES = [
-    "home", "catalogue", "catalogue-no-results", "video", "speeches", "speech", "terms", "404",
+    "home", "catalogue", "catalogue-no-results", "video", "speeches", "speech", "quotes", "terms",
+    "404",
     "login", "login-errors", "registration", "registration-errors", "verification-code",
     "welcome", "my-account", "change-password", "email-addresses", "delete-account",
     "unsubscribe", "unsubscribed", "reset-password", "reset-code", "new-password",
@@ -64,6 +65,8 @@ def walk_every_page(page, catalogue, mailoutbox, visit) -> None:
     visit("speeches")
     page.goto(catalogue.speech.get_absolute_url())
     visit("speech")
+    page.goto(reverse("quote_search") + "?q=Excellencies")
+    visit("quotes")
     page.goto(reverse("terms"))
     visit("terms")
     response = page.goto("/no-such-page/")

@@ -93,6 +93,9 @@ def template_messages(path: Path) -> list[Message]:
     from django.utils.translation.template import templatize
 
     code = templatize(path.read_text(encoding="utf-8"), origin=str(path))
+    # Indentation means nothing here, and a template that starts indented (a fragment such as
+    # media_library/_filter_form.html) would stop the tokenizer: each call is on one line.
+    code = "\n".join(line.lstrip() for line in code.splitlines())
     return _calls_in_tokens(code, str(path.relative_to(BASE_DIR)))
 
 

@@ -49,6 +49,14 @@ RENDITIONS = [
     {"label": "HD 720p H.264 MP4", "width": 1280, "height": 720, "preview": False},
     {"label": "Web 360p H.264 MP4", "width": 640, "height": 360, "preview": True},
 ]
+# A clip of LONG seconds or more (the NRC remarks last two minutes, so that the timecodes of
+# their transcript and soundbites mean something) is made smaller: encoding its pictures is
+# what `make run` waits for.
+LONG = 30
+LONG_RENDITIONS = [
+    {"label": "SD 360p H.264 MP4", "width": 640, "height": 360, "preview": False},
+    {"label": "Web 180p H.264 MP4", "width": 320, "height": 180, "preview": True},
+]
 # A clip's length when its table gives none, and the longest any clip is made (tests shorten).
 SECONDS = 3
 LONGEST: float | None = None
@@ -114,12 +122,13 @@ def load(*, stdout) -> None:
                 tags=clip["tags"],
             )
             video.languages.set([languages[code] for code in clip["languages"]])
-            for spec in RENDITIONS:
+            seconds = clip_seconds(clip)
+            for spec in RENDITIONS if seconds < LONG else LONG_RENDITIONS:
                 path = make_clip(
                     Path(folder) / f"{clip['slug']}-{spec['height']}p.mp4",
                     width=spec["width"],
                     height=spec["height"],
-                    seconds=clip_seconds(clip),
+                    seconds=seconds,
                     pattern=clip["pattern"],
                     tone_hz=clip["tone"],
                 )

@@ -46,6 +46,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("videos/", include("clips.urls")),
     path("videos/", include("media_library.urls")),
+    path("quotes/", views.quote_search, name="quote_search"),
     path("speeches/", include("speeches.urls")),
     path("newsletter/", include("newsletter.urls")),
     # Before the admin's own URLs: its login is the site's (rate limits, lockout).

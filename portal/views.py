@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import PermissionDenied
@@ -9,13 +10,14 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.page_cache import cached_page
 from media_library import public_media as public_media_files
 from media_library.models import Video
-from portal import health
+from portal import health, quotes
 from speeches.models import Speech
 
 HOME_VIDEOS = 6
@@ -92,3 +94,29 @@ def public_media(request: HttpRequest, path: str) -> HttpResponse:
     response = serve(request, path, document_root=settings.PUBLIC_MEDIA_ROOT)
     response.headers["Content-Type"] = content_type
     return public_media_files.with_safe_headers(response)
+
+
+QUOTES_CACHE_SECONDS = 120
+
+
+class QuoteSearchForm(forms.Form):
+    q = forms.CharField(label=_("Words said"), max_length=200, required=False)
+
+
+@require_GET
+@cached_page(timeout=QUOTES_CACHE_SECONDS)
+def quote_search(request: HttpRequest) -> HttpResponse:
+    """Words said on camera: soundbites and timecoded transcripts, each with a citation."""
+    form = QuoteSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
+    return render(
+        request,
+        "quotes/search.html",
+        {
+            "form": form,
+            "query": query,
+            "quotes": quotes.search_quotes(query),
+            # Citations give absolute addresses, on the host the reader asked.
+            "site_root": request.build_absolute_uri("/").rstrip("/"),
+        },
+    )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -11,11 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from core.admin import PublishableAdmin
+from speeches import services
+from speeches.forms import SpeechAdminForm
 from speeches.models import Speech
 
 
 @admin.register(Speech)
 class SpeechAdmin(PublishableAdmin):
+    form = SpeechAdminForm
     list_display = ["title", "speaker_name", "date_delivered", "language", "status",
                     "published_at", "preview_link"]  # fmt: skip
     list_filter = [
@@ -30,7 +33,7 @@ class SpeechAdmin(PublishableAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["translations"]
     # Ids with a lookup pop-up: a select box of the whole catalogue would not scale.
-    raw_id_fields = ["related_videos"]
+    raw_id_fields = ["related_videos", "timecode_video"]
     readonly_fields = ["created_at", "updated_at"]
     publish_label = _("Publish the selected speeches now")
     unpublish_label = _("Unpublish the selected speeches (back to draft)")
@@ -50,6 +53,17 @@ class SpeechAdmin(PublishableAdmin):
         (_("Language and translations"), {"fields": ["language", "translations"]}),
         (_("Related videos"), {"fields": ["related_videos"]}),
         (
+            _("Timecodes"),
+            {
+                "fields": ["timecode_video", "captions"],
+                "description": _(
+                    "A paragraph's timecode is the moment it is spoken in the video: readers "
+                    "play the video from there. Write it at the start of the paragraph in the "
+                    "transcript, as [00:01:12], or paste the speech's captions below."
+                ),
+            },
+        ),
+        (
             _("Publication"),
             {
                 "fields": ["status", "published_at", "created_at", "updated_at"],
@@ -61,6 +75,24 @@ class SpeechAdmin(PublishableAdmin):
             },
         ),
     ]
+
+    def save_related(self, request: HttpRequest, form: SpeechAdminForm, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        services.set_timecodes(speech=form.instance, timecodes=form.timecodes)
+        before = form.initial.get("timecode_video"), form.initial.get("language")
+        services.captions_changed(
+            speech_id=form.instance.pk, previous=[before] if all(before) else []
+        )
+        if form.unmatched:
+            self.message_user(
+                request,
+                _(
+                    "The captions did not contain the first words of the paragraphs at lines "
+                    "%(lines)s: give them their timecodes by hand if they need one."
+                )
+                % {"lines": ", ".join(str(line) for line in form.unmatched)},
+                messages.WARNING,
+            )
 
     # --- Publication rights -------------------------------------------------------------------
 
