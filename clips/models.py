@@ -183,3 +183,11 @@ class ClipDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.download} · {self.start_ms}–{self.end_ms} ms"  # noqa: RUF001
+
+    @property
+    def start_display(self) -> str:
+        return format_ms(self.start_ms)
+
+    @property
+    def end_display(self) -> str:
+        return format_ms(self.end_ms)

@@ -80,7 +80,10 @@ def my_account(request: HttpRequest) -> HttpResponse:
                 initial={"subscribed": subscriptions.is_subscribed(user)}
             ),
             "email_addresses": EmailAddress.objects.filter(user=user).order_by("-primary"),
-            "downloads": Download.objects.for_user(user)[:RECENT_DOWNLOADS],
+            # A clip's download names its range (the clips app's record of it).
+            "downloads": Download.objects.for_user(user).select_related("clip_download")[
+                :RECENT_DOWNLOADS
+            ],
         },
     )
 

@@ -251,6 +251,8 @@ def test_cut_then_download_a_clip_streamed_with_range_and_recorded(
     download = Download.objects.get(user=verified_user)
     assert download.rendition == master_rendition
     assert ClipDownload.objects.get(download=download).clip == clip
+    history = verified_client.get(reverse("accounts:my_account")).content.decode()
+    assert "Clip 00:01:13 to 00:01:17" in history
 
     # The link is the account's own, and it is no rendition download link.
     other = UserFactory()
