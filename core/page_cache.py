@@ -158,7 +158,9 @@ def cached_page(
                     _local.keep(key, version, page, stored[1] - time.time())
             if page is not None:
                 return _marked(HttpResponse(_put_token(page, request)), HIT)
-            setattr(request, _RENDERING_FLAG, True)
+            # The flag holds the version read before the view read anything: the parts the
+            # page is made of are kept under it too (rendering_version).
+            setattr(request, _RENDERING_FLAG, version)
             try:
                 response = view(request, *args, **kwargs)
             finally:
@@ -175,14 +177,19 @@ def cached_page(
     return decorator
 
 
-def rendering_for_everyone(request: HttpRequest | None) -> bool:
-    """Whether the page being rendered is the one the cache will give everyone in its audience.
+def rendering_version(request: HttpRequest | None) -> int | None:
+    """The content version the page being rendered will be stored under, if it is the page
+    the cache gives everyone in its audience; None for any other render.
 
-    Parts of such a page may come from caches of parts, kept per content version like the
-    page (media_library.fragments). Any other render (an editor's, whose changes must show
-    at once, or one with messages waiting) builds its parts afresh.
+    Parts of such a page may come from caches of parts kept under that version
+    (media_library.fragments): read before the view read anything, it can only be older than
+    what the parts show, never newer, so a part made from data older than an edit is never
+    kept as current. Any other render (an editor's, whose changes must show at once, or one
+    with messages waiting) builds its parts afresh.
     """
-    return request is not None and getattr(request, _RENDERING_FLAG, False)
+    if request is None:
+        return None
+    return getattr(request, _RENDERING_FLAG, None)
 
 
 def _marked(response: HttpResponse, state: str) -> HttpResponse:
@@ -192,7 +199,7 @@ def _marked(response: HttpResponse, state: str) -> HttpResponse:
 
 def csrf_placeholder(request: HttpRequest) -> dict[str, str]:
     """Context processor: a page rendered for the cache gets the placeholder, not a token."""
-    if getattr(request, _RENDERING_FLAG, False):
+    if getattr(request, _RENDERING_FLAG, None) is not None:
         return {"csrf_token": CSRF_PLACEHOLDER}
     return {}
 

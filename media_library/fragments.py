@@ -19,6 +19,7 @@ nothing chosen; each page puts its texts in and marks its choices.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -29,7 +30,6 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from core import content_version
 from media_library.forms import VideoFilterForm
 from media_library.models import Video
 
@@ -42,16 +42,17 @@ def card_key(video: Video, *, version: int, language: str) -> str:
     return f"media_library:card:{version}:{language}:{video.pk}:{int(video.has_public_media)}"
 
 
-def render_cards(videos: Iterable[Video], *, shared: bool = True) -> SafeString:
-    """The `<li>` cards of `videos`, in their order: from the cache where rendered before,
-    unless not `shared` (an editor's page: every card afresh)."""
+def render_cards(videos: Iterable[Video], *, version: int | None) -> SafeString:
+    """The `<li>` cards of `videos`, in their order: from the cards kept under `version`
+    where rendered before (the page's own, read before its videos were); every card afresh
+    when None (an editor's page)."""
     videos = list(videos)
     if not videos:
         return mark_safe("")
-    if not shared:
+    if version is None:
         template = get_template(CARD_TEMPLATE)
         return mark_safe("".join(template.render({"video": video}) for video in videos))  # noqa: S308
-    version, language = content_version.current(), get_language()
+    language = get_language()
     keys = [card_key(video, version=version, language=language) for video in videos]
     found = cache.get_many(keys)
     missing = {key: video for key, video in zip(keys, videos, strict=True) if key not in found}
@@ -71,20 +72,23 @@ FORM_CACHE_SECONDS = 600
 TEXT_FIELDS = ("q", "date_from", "date_to")
 CHOICE_FIELDS = ("category", "event", "language", "country", "min_height", "sort")
 _PLACEHOLDER = "catalogueFormPlaceholder{}"
+_TEXT_PLACEHOLDERS = re.compile(
+    ' value="catalogueFormPlaceholder(?P<name>' + "|".join(TEXT_FIELDS) + ')"'
+)
 _EMPTY_CHOSEN = '<option value="" selected>'
 
 
-def render_filter_form(form: VideoFilterForm, *, shared: bool = True) -> SafeString:
+def render_filter_form(form: VideoFilterForm, *, version: int | None) -> SafeString:
     """The catalogue's form for `form`'s data, byte for byte what its template renders.
 
-    Unless not `shared` (an editor's page), one render per content version and language
+    Unless `version` is None (an editor's page), one render per content version and language
     serves every page: it is stored with a placeholder in each text field and nothing
     chosen, and each page puts its own words in and marks its own choices.
     """
-    if not shared or (form.is_bound and form.errors):
+    if version is None or (form.is_bound and form.errors):
         # Rare, and its messages name what was typed: not worth a cache entry.
         return mark_safe(get_template(FORM_TEMPLATE).render({"form": form}))  # noqa: S308
-    key = f"media_library:filter-form:{content_version.current()}:{get_language()}"
+    key = f"media_library:filter-form:{version}:{get_language()}"
     stored = cache.get(key)
     if stored is None:
         stored = _render_blank()
@@ -107,13 +111,14 @@ def _filled(stored: str, form: VideoFilterForm) -> str:
     """`stored` with `form`'s texts and choices, as the widgets would have written them: a
     text input has no value attribute when empty, a select marks its one chosen option."""
     data = form.data if form.is_bound else QueryDict()
-    html = stored
+    values = {}
     for name in TEXT_FIELDS:
         # What the widget would write: None (no attribute) for a missing text, and for an
         # empty one in a search box; an empty date keeps `value=""`.
         text = form.fields[name].widget.format_value(data.get(name))
-        value = "" if text is None else f' value="{escape(text)}"'
-        html = html.replace(f' value="{_PLACEHOLDER.format(name)}"', value)
+        values[name] = "" if text is None else f' value="{escape(text)}"'
+    # In one pass, so that text put in for one field is never read as another's placeholder.
+    html = _TEXT_PLACEHOLDERS.sub(lambda match: values[match["name"]], stored)
     for name in CHOICE_FIELDS:
         chosen = data.get(name) or ""
         if not chosen:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django import template
 
-from core.page_cache import rendering_for_everyone
+from core.page_cache import rendering_version
 from media_library.fragments import render_cards, render_filter_form
 
 register = template.Library()
@@ -14,9 +14,9 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def video_cards(context, videos):
-    return render_cards(videos, shared=rendering_for_everyone(context.get("request")))
+    return render_cards(videos, version=rendering_version(context.get("request")))
 
 
 @register.simple_tag(takes_context=True)
 def filter_form(context, form):
-    return render_filter_form(form, shared=rendering_for_everyone(context.get("request")))
+    return render_filter_form(form, version=rendering_version(context.get("request")))

@@ -9,9 +9,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from core import content_version
 from media_library import views
 from media_library.forms import VideoFilterForm
-from media_library.fragments import render_filter_form
+from media_library.fragments import render_cards, render_filter_form
+from media_library.models import Video
 from media_library.tests.factories import (
     CategoryFactory,
     EventFactory,
@@ -35,6 +37,8 @@ pytestmark = pytest.mark.django_db
         {"sort": "oldest"},
         {"q": "", "country": "BE", "date_from": "2024-01-01"},
         {"q": "catalogueFormPlaceholderq", "date_to": "catalogueFormPlaceholderdate_to"},
+        {"q": "catalogueFormPlaceholderdate_to", "date_to": "2024-06-30"},
+        {"q": ' value="catalogueFormPlaceholderdate_from"', "date_from": "2024-01-01"},
         {"event": "summit", "language": "fr", "country": "BE", "min_height": "2160"},
         {"category": "press", "date_from": "2024-01-01", "date_to": "2024-12-31"},
         {"sort": "duration", "page": "3"},
@@ -56,7 +60,7 @@ def test_the_stored_filter_form_is_byte_for_byte_a_fresh_render(data, language):
             form = VideoFilterForm(query)
             form.is_valid()
             fresh = render_to_string("media_library/_filter_form.html", {"form": form})
-            assert render_filter_form(form) == fresh
+            assert render_filter_form(form, version=content_version.current()) == fresh
 
 
 def test_a_thousand_random_filter_combinations_get_the_form_a_fresh_render_gives(fuzz_seed):
@@ -83,6 +87,7 @@ def test_a_thousand_random_filter_combinations_get_the_form_a_fresh_render_gives
         "sort": ["", "newest", "oldest", "recorded", "title", "duration", "bogus"],
     }
     checked = {"with errors": 0, "without": 0}
+    version = content_version.current()
     for _ in range(1000):
         query = QueryDict(mutable=True)
         for name, options in values.items():
@@ -92,7 +97,7 @@ def test_a_thousand_random_filter_combinations_get_the_form_a_fresh_render_gives
         form.is_valid()
         checked["with errors" if form.errors else "without"] += 1
         fresh = render_to_string("media_library/_filter_form.html", {"form": form})
-        assert render_filter_form(form) == fresh, query.urlencode()
+        assert render_filter_form(form, version=version) == fresh, query.urlencode()
     print(f"filter form: 1000 combinations, {checked}")
     assert checked["without"] > 100
 
@@ -101,7 +106,7 @@ def test_a_form_with_errors_is_rendered_with_them():
     form = VideoFilterForm({"date_from": "2024-05-01", "date_to": "2024-01-01"})
     form.is_valid()
 
-    html = render_filter_form(form)
+    html = render_filter_form(form, version=content_version.current())
 
     assert "The end date must not be before the start date." in html
 
@@ -171,3 +176,22 @@ def test_neighbours_share_their_related_videos(client, django_assert_num_queries
     related = [video.pk for video in page.context["related_videos"]]
     assert sorted(related) == sorted([first.pk, third.pk])
     assert page.context["related_speeches"] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_card_rendered_from_data_older_than_an_edit_is_never_kept_as_current():
+    video = VideoFactory(title="Before the edit")
+    # A page read the version, then its videos; an edit commits before its cards are made.
+    version_of_the_page = content_version.current()
+    read_by_the_page = list(Video.objects.for_cards().filter(pk=video.pk))
+    video.title = "After the edit"
+    video.save()
+    assert content_version.current() != version_of_the_page
+
+    stale = render_cards(read_by_the_page, version=version_of_the_page)
+    fresh = render_cards(
+        Video.objects.for_cards().filter(pk=video.pk), version=content_version.current()
+    )
+
+    assert "Before the edit" in stale
+    assert "After the edit" in fresh and "Before the edit" not in fresh
