@@ -204,5 +204,7 @@ def reconcile_captions() -> dict[str, int]:
     for speech_id in missing:
         sync_captions(speech_ids=[speech_id])
     if stale or missing:
-        logger.warning("captions reconciled: %d removed, %d speeches synced", len(stale), len(missing))
+        logger.warning(
+            "captions reconciled: %d removed, %d speeches synced", len(stale), len(missing)
+        )
     return {"removed": len(stale), "synced": len(missing)}

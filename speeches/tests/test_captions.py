@@ -234,7 +234,7 @@ def english_and_french(editor_client, footage, django_capture_on_commit_callback
 def test_deleting_a_translation_that_follows_the_timecodes_removes_its_captions_only(
     footage, english_and_french, django_capture_on_commit_callbacks
 ):
-    english, french = english_and_french
+    _english, french = english_and_french
 
     with django_capture_on_commit_callbacks(execute=True):
         french.delete()
@@ -246,7 +246,7 @@ def test_deleting_a_translation_that_follows_the_timecodes_removes_its_captions_
 def test_deleting_the_original_removes_its_captions_and_those_of_the_translation_following_it(
     footage, english_and_french, django_capture_on_commit_callbacks
 ):
-    english, french = english_and_french
+    english, _french = english_and_french
 
     with django_capture_on_commit_callbacks(execute=True):
         english.delete()
@@ -258,7 +258,7 @@ def test_deleting_the_original_removes_its_captions_and_those_of_the_translation
 def test_a_translations_old_captions_go_when_its_language_changes_or_it_is_unlinked(
     editor_client, footage, english_and_french, django_capture_on_commit_callbacks
 ):
-    english, french = english_and_french
+    _english, french = english_and_french
 
     with django_capture_on_commit_callbacks(execute=True):
         _save_in_admin(editor_client, french, language="de")
@@ -290,7 +290,7 @@ def test_unpublishing_or_deleting_withdraws_the_captions_before_the_commit(
 def test_unpublished_captions_left_behind_are_removed_and_missing_ones_rebuilt_by_the_sweep(
     footage, english_and_french, settings
 ):
-    english, french = english_and_french
+    _english, french = english_and_french
     # A soundbite track in another language is not the sweep's business.
     replace_caption_track(
         video=footage, language="de", source=CaptionTrack.Source.SOUNDBITES,
@@ -309,3 +309,16 @@ def test_unpublished_captions_left_behind_are_removed_and_missing_ones_rebuilt_b
     entry = settings.CELERY_BEAT_SCHEDULE["reconcile-speech-captions"]
     assert entry["task"] == reconcile_captions_task.name
     assert entry["schedule"].minute == set(range(0, 60, 10))
+
+
+@pytest.mark.integration
+def test_publishing_a_timecoded_speech_has_the_worker_write_its_captions(
+    celery_worker, footage, wait
+):
+    speech = SpeechFactory(body=ENGLISH, timecode_video=footage)
+    services.set_timecodes(speech=speech, timecodes={0: 4, 1: 12})
+
+    publishing.publish(item=speech)  # committed: the task goes to Redis, the worker runs it
+
+    track = wait(lambda: _track(footage, "en"), message="the worker wrote no caption track")
+    assert [c.start_ms for c in track.cues.order_by("position")][:2] == [4000, 12000]

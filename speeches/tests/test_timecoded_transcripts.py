@@ -309,8 +309,7 @@ def test_marker_characters_typed_in_a_link_title_leave_the_markup_whole(client, 
     html = client.get(speech.get_absolute_url()).content.decode()
 
     assert _timecode_links_in(html) == [
-        f'<a class="timecode" id="paragraph-0" href="{footage.preview_url}#t=4" '
-        'data-play-from="4">'
+        f'<a class="timecode" id="paragraph-0" href="{footage.preview_url}#t=4" data-play-from="4">'
     ]
     assert 'title="Council 0 notes"' in html
     assert "\ue000" not in html and "\ue001" not in html
