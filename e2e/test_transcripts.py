@@ -28,7 +28,7 @@ def transcript_captions(catalogue):
     (its translation follows its timecodes), in place of the soundbites'."""
     from speeches import services
 
-    services.sync_captions(speech_id=catalogue.speech.pk)
+    services.sync_captions(speech_ids=[catalogue.speech.pk])
     return catalogue
 
 

@@ -149,6 +149,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "newsletter.tasks.resume_stalled_sends",
         "schedule": 60.0,
     },
+    # Transcript captions lost on the way (a failed task, a broker down) are put right.
+    "reconcile-speech-captions": {
+        "task": "speeches.tasks.reconcile_captions",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # --- Email ------------------------------------------------------------------------------------

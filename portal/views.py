@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django import forms
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import PermissionDenied
@@ -10,14 +9,15 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.page_cache import cached_page
 from media_library import public_media as public_media_files
 from media_library.models import Video
+from newsletter import conf
 from portal import health, quotes
+from portal.forms import QuoteSearchForm
 from speeches.models import Speech
 
 HOME_VIDEOS = 6
@@ -99,10 +99,6 @@ def public_media(request: HttpRequest, path: str) -> HttpResponse:
 QUOTES_CACHE_SECONDS = 120
 
 
-class QuoteSearchForm(forms.Form):
-    q = forms.CharField(label=_("Words said"), max_length=200, required=False)
-
-
 @require_GET
 @cached_page(timeout=QUOTES_CACHE_SECONDS)
 def quote_search(request: HttpRequest) -> HttpResponse:
@@ -116,7 +112,8 @@ def quote_search(request: HttpRequest) -> HttpResponse:
             "form": form,
             "query": query,
             "quotes": quotes.search_quotes(query),
-            # Citations give absolute addresses, on the host the reader asked.
-            "site_root": request.build_absolute_uri("/").rstrip("/"),
+            # Citations give the site's own address, never the request's Host: the page is
+            # cached by path and language, so one reader's Host would reach the next.
+            "site_root": conf.site_url(),
         },
     )

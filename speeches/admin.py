@@ -79,9 +79,18 @@ class SpeechAdmin(PublishableAdmin):
     def save_related(self, request: HttpRequest, form: SpeechAdminForm, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         services.set_timecodes(speech=form.instance, timecodes=form.timecodes)
-        before = form.initial.get("timecode_video"), form.initial.get("language")
+        # Where its captions and its translations' were before the edit: a language changed
+        # or a translation unlinked leaves tracks there that the new state no longer names.
+        initial = form.initial if change else {}
+        translations = initial.get("translations") or []
+        previous = services.caption_places(
+            [
+                (initial.get("timecode_video"), initial.get("language")),
+                *((t.timecode_video_id, t.language) for t in translations),
+            ]
+        )
         services.captions_changed(
-            speech_id=form.instance.pk, previous=[before] if all(before) else []
+            speech_ids=[form.instance.pk, *(t.pk for t in translations)], previous=previous
         )
         if form.unmatched:
             self.message_user(

@@ -7,6 +7,6 @@ class SpeechesConfig(AppConfig):
     verbose_name = _("Speeches")
 
     def ready(self) -> None:
-        from speeches import signals
+        from speeches import signals, tasks  # noqa: F401 - tasks registers the Celery tasks
 
         signals.connect()

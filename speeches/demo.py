@@ -98,7 +98,7 @@ def _timecode(speeches: list[Speech], *, video: Video, stdout: TextIO) -> None:
         speech.timecode_video = video
         speech.save(update_fields=["timecode_video", "updated_at"])
         services.set_timecodes(speech=speech, timecodes=timecodes)
-    services.captions_changed(speech_id=english.pk)
+    services.captions_changed(speech_ids=[english.pk])
     stdout.write(f"speeches: {len(timecodes)} paragraphs timecoded against “{video.title}”\n")
 
 

@@ -23,7 +23,8 @@ from speeches.rendering import (
 
 # Bump when render_markdown's output changes, so cached transcripts are rendered anew.
 # 2: the transcript HTML marks its timecoded paragraphs (rendering.render_transcript).
-RENDERING_VERSION = 2
+# 3: marker characters typed in the transcript are dropped (rendering.render_transcript).
+RENDERING_VERSION = 3
 BODY_HTML_CACHE_SECONDS = 24 * 3600
 # The columns of the video of the timecodes a speech page does not read.
 HEAVY_VIDEO_FIELDS = ("search_vector", "summary", "shot_list", "usage_terms")

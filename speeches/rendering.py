@@ -49,6 +49,7 @@ def render_markdown(text: str) -> str:
 # and no editor types. `link_timecodes` turns each into a "play from here" link.
 MARKER = "\ue000{position}\ue001"
 _MARKER = re.compile("\ue000(\\d+)\ue001")
+_NO_MARKERS = str.maketrans("", "", "\ue000\ue001")
 # A timecoded paragraph's timecode has an id, so a link can lead to it (quote search).
 PARAGRAPH_ANCHOR = "paragraph-"
 
@@ -56,6 +57,8 @@ PARAGRAPH_ANCHOR = "paragraph-"
 def render_transcript(body: str, *, positions: set[int]) -> str:
     """`render_markdown(body)` with a marker at the start of the paragraphs at `positions`
     (paragraphs as `speeches.timecodes.paragraphs` counts them)."""
+    # An editor's own marker characters would become links anywhere, in an attribute too.
+    body = body.translate(_NO_MARKERS)
     lines = body.replace("\r\n", "\n").split("\n")
     for paragraph in timecodes.paragraphs(body):
         if paragraph.position in positions:

@@ -4,13 +4,16 @@ caption tracks made from them on the video (through media_library's caption serv
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Iterable
 from fractions import Fraction
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.html import strip_tags
 
 from core import content_version
+from core.tasks import enqueue
 from media_library.captions import Cue, replace_caption_track
 from media_library.models import CaptionTrack, Video
 from speeches import captions as caption_cues
@@ -19,6 +22,7 @@ from speeches.models import Speech, TimecodedParagraph
 from speeches.rendering import render_markdown
 
 Source = CaptionTrack.Source
+logger = logging.getLogger(__name__)
 
 
 def plain_text(markdown_source: str) -> str:
@@ -77,24 +81,72 @@ def transcript_cues(speech: Speech, *, video: Video, timecodes: dict[int, int]) 
     ]
 
 
+Place = tuple[int, str]  # where a transcript caption track goes: (video pk, language)
+SYNC_CAPTIONS_TASK = "speeches.tasks.sync_captions"
+
+
+def caption_places(versions: Iterable[tuple[int | None, str | None]]) -> list[Place]:
+    """Where a speech and its translations may have transcript caption tracks: every video of
+    the timecodes among them, in every one of their languages (a translation without timecodes
+    of its own follows another version's video). `versions`: each version's video of the
+    timecodes (pk, or None) and language.
+
+    The one rule of what a change may leave behind: the signals (delete, publication) and the
+    admin (a language changed, a translation unlinked) pass these places to `sync_captions`.
+    """
+    versions = list(versions)
+    videos = sorted({video_id for video_id, _language in versions if video_id})
+    languages = sorted({language for _video_id, language in versions if language})
+    return [(video_id, language) for video_id in videos for language in languages]
+
+
+def speech_caption_places(speech: Speech) -> list[Place]:
+    """`caption_places` of the speech and its translations as they are saved now."""
+    versions = speech.translations.values_list("timecode_video_id", "language")
+    return caption_places([(speech.timecode_video_id, speech.language), *versions])
+
+
+def _remove_transcript_tracks(places: Iterable[Place]) -> None:
+    places = list(places)
+    videos = Video.objects.in_bulk({video_id for video_id, _language in places})
+    for video_id, language in places:
+        if video_id in videos:
+            replace_caption_track(
+                video=videos[video_id], language=language, source=Source.TRANSCRIPT, cues=[]
+            )
+
+
 @transaction.atomic
-def sync_captions(*, speech_id: int, previous: Iterable[tuple[int, str]] = ()) -> None:
-    """Write the transcript caption tracks of a speech and of its translations: one per
+def withdraw_captions(*, speech: Speech) -> None:
+    """Remove the transcript caption tracks in the speech's language from the videos it and
+    its translations are timecoded against, in the caller's transaction: the text of a speech
+    being unpublished or deleted stops being served with the change that hides it, whatever
+    becomes of the work queued after the commit. (Cheap: no cues are made.)"""
+    places = speech_caption_places(speech)
+    _remove_transcript_tracks(p for p in places if p[1] == speech.language)
+
+
+@transaction.atomic
+def sync_captions(*, speech_ids: Iterable[int], previous: Iterable[Place] = ()) -> None:
+    """Write the transcript caption tracks of the speeches and of their translations: one per
     language, on the video of the timecodes, while each is public and timecoded (its own
     timecodes, or a translation's: `_timing`); remove the others, among the videos and
-    languages they use now or used before the edit (`previous`: (video pk, language) pairs).
+    languages they use now or used before the change (`previous`, from `caption_places`).
 
-    Run after the speech's change has committed (`captions_changed`).
+    `speech_ids` may name deleted speeches (nothing is written for them). Run after the
+    change has committed (`captions_changed`), and by `reconcile_captions`.
     """
-    # Where this speech and its translations may have captions: the videos they follow now or
-    # followed before the edit, in each of their languages. What is not written is removed.
+    # Where these speeches and their translations may have captions: the videos they follow
+    # now or followed before the edit, in each of their languages. What is not written goes.
     previous = list(previous)
     videos = {video_id for video_id, _language in previous}
     languages = {language for _video_id, language in previous}
-    written: set[tuple[int, str]] = set()
-    speech = Speech.objects.filter(pk=speech_id).select_related("timecode_video").first()
-    versions = [speech, *speech.translations.select_related("timecode_video")] if speech else []
-    for version in versions:
+    written: set[Place] = set()
+    versions: dict[int, Speech] = {}
+    for speech in Speech.objects.filter(pk__in=list(speech_ids)).select_related("timecode_video"):
+        for version in [speech, *speech.translations.select_related("timecode_video")]:
+            versions.setdefault(version.pk, version)
+    for version in versions.values():
         languages.add(version.language)
         if version.timecode_video_id:
             videos.add(version.timecode_video_id)
@@ -108,25 +160,51 @@ def sync_captions(*, speech_id: int, previous: Iterable[tuple[int, str]] = ()) -
                 video=video, language=version.language, source=Source.TRANSCRIPT, cues=cues
             )
             written.add((video.pk, version.language))
-    for video in Video.objects.filter(pk__in=videos):
-        for language in languages:
-            if (video.pk, language) not in written:
-                replace_caption_track(
-                    video=video, language=language, source=Source.TRANSCRIPT, cues=[]
-                )
+    _remove_transcript_tracks(
+        (video_id, language)
+        for video_id in sorted(videos)
+        for language in sorted(languages)
+        if (video_id, language) not in written
+    )
 
 
-def captions_changed(*, speech_id: int, previous: Iterable[tuple[int, str]] = ()) -> None:
-    """Once the current transaction commits, bring the speech's caption tracks up to date.
+def captions_changed(*, speech_ids: Iterable[int], previous: Iterable[Place] = ()) -> None:
+    """Once the current transaction commits, queue the task that brings the caption tracks of
+    the speeches (and their translations) up to date (`sync_captions`).
 
-    Robust: a failure is logged, and the edit that was saved stays saved.
+    Robust: if the task cannot be queued, the failure is logged, the edit stays saved, and
+    `reconcile_captions` (beat) catches up.
     """
-    pairs = list(previous)
-    transaction.on_commit(lambda: sync_captions(speech_id=speech_id, previous=pairs), robust=True)
+    ids = sorted(set(speech_ids))
+    pairs = [list(pair) for pair in previous]
+    transaction.on_commit(lambda: enqueue(SYNC_CAPTIONS_TASK, ids, pairs), robust=True)
 
 
-def caption_pair(speech: Speech) -> tuple[int, str] | None:
-    """Where the speech's own captions are written now: (video pk, language)."""
-    if speech.timecode_video_id is None:
-        return None
-    return (speech.timecode_video_id, speech.language)
+def reconcile_captions() -> dict[str, int]:
+    """Make the transcript caption tracks what the speeches say, whatever was lost on the way
+    (a task that failed, a broker that was down): a track no public, timecoded speech of its
+    language follows goes; a public, timecoded speech whose track is missing gets it.
+
+    Returns how many tracks were removed and how many speeches were synced. Run by beat.
+    """
+    # The tracks first: one written after this line by a sync is not taken for a stale one.
+    existing = set(
+        CaptionTrack.objects.filter(source=Source.TRANSCRIPT).values_list("video_id", "language")
+    )
+    timecoded = Q(timecode_video__isnull=False) | Q(translations__timecode_video__isnull=False)
+    candidates = Speech.objects.published().filter(timecoded).distinct()
+    expected: dict[Place, int] = {}
+    for speech in candidates.select_related("timecode_video").order_by("pk"):
+        video, timecodes = _timing(speech)
+        if video is not None and timecodes:
+            expected.setdefault((video.pk, speech.language), speech.pk)
+    stale = sorted(existing - set(expected))
+    _remove_transcript_tracks(stale)
+    missing = sorted(speech_id for place, speech_id in expected.items() if place not in existing)
+    for speech_id in missing:
+        sync_captions(speech_ids=[speech_id])
+    if stale or missing:
+        logger.warning(
+            "captions reconciled: %d removed, %d speeches synced", len(stale), len(missing)
+        )
+    return {"removed": len(stale), "synced": len(missing)}

@@ -20,6 +20,11 @@ pytestmark = pytest.mark.django_db
 URL = reverse("quote_search")
 
 
+@pytest.fixture(autouse=True)
+def _site_url(settings) -> None:
+    settings.SITE_URL = "https://portal.example"
+
+
 def _soundbite(video: Video, *, start_ms: int, quote: str, **fields) -> ShotEntry:
     fields = {"speaker_name": "Jens Stoltenberg", "speaker_role": "NATO Secretary General"} | fields
     return ShotEntry.objects.create(
@@ -67,7 +72,7 @@ def test_a_transcript_paragraph_is_found_with_its_speaker_date_play_link_and_cit
     assert _citations(page) == [
         "“We stand united in the face of terrorism and other shared threats.” Jaap de Hoop "
         "Scheffer, NATO Secretary General, NATO-Russia Council, Oct. 13, 2004, at 00:01:12. "
-        "http://testserver/videos/nrc-remarks/#t=72"
+        "https://portal.example/videos/nrc-remarks/#t=72"
     ]
 
 
@@ -86,8 +91,22 @@ def test_a_soundbite_is_found_with_the_event_and_date_of_its_video(client):
     assert _citations(page) == [
         "“Allies agreed new capability targets today.” Jens Stoltenberg, NATO Secretary General, "
         "Meeting of Defence Ministers, June 5, 2025, at 00:00:12. "
-        "http://testserver/videos/press-point/#t=12.5"
+        "https://portal.example/videos/press-point/#t=12.5"
     ]
+
+
+def test_citations_give_the_sites_address_whatever_host_the_cached_page_was_asked_on(client):
+    video = VideoFactory(slug="nrc-remarks")
+    _timecoded_speech(video)
+    expected = "https://portal.example/videos/nrc-remarks/#t=72"
+
+    # The page is cached by path and language: the first reader's Host must not reach the next.
+    first = client.get(URL, {"q": "terrorism"}, HTTP_HOST="localhost").content.decode()
+    second = client.get(URL, {"q": "terrorism"}, HTTP_HOST="127.0.0.1").content.decode()
+
+    assert _citations(first)[0].endswith(f" {expected}")
+    assert _citations(second)[0].endswith(f" {expected}")
+    assert "localhost" not in second
 
 
 def test_only_what_the_public_may_see_is_searched(client):

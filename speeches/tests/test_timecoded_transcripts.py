@@ -293,3 +293,23 @@ def test_a_translation_without_timecodes_follows_its_timecoded_original_on_its_p
     assert len(links) == 1
     assert f'href="{footage.preview_url}#t=12"' in links[0]
     assert _timecode_links(client.get(shorter.get_absolute_url())) == []  # not the same text
+
+
+def test_marker_characters_typed_in_a_link_title_leave_the_markup_whole(client, footage):
+    # U+E000 and U+E001 are the private-use characters the page's timecode markers are made
+    # of: typed by an editor (pasted from elsewhere), they must not become a link in a title.
+    body = (
+        'Welcome to [the Council](https://example.org "Council \ue0000\ue001 notes").\n\n'
+        "Plain words."
+    )
+    speech = SpeechFactory(published=True, body=body, timecode_video=footage)
+    speech.related_videos.add(footage)
+    TimecodedParagraph.objects.create(speech=speech, position=0, start_ms=4000, text="Welcome")
+
+    html = client.get(speech.get_absolute_url()).content.decode()
+
+    assert _timecode_links_in(html) == [
+        f'<a class="timecode" id="paragraph-0" href="{footage.preview_url}#t=4" data-play-from="4">'
+    ]
+    assert 'title="Council 0 notes"' in html
+    assert "\ue000" not in html and "\ue001" not in html
