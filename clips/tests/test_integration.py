@@ -110,13 +110,15 @@ def test_s3_clip_cut_from_an_object_and_downloaded_through_a_presigned_url(
     assert abs(duration - 4.0) <= 0.04
 
 
-def _slow_link(monkeypatch, *, seconds: float, during) -> None:
+def _slow_link(monkeypatch, *, seconds: float, during) -> list[str]:
     """S3 behind a slow link: the upload reads the clip a piece at a time for `seconds`
-    (through the same file object it then sends), calling `during(elapsed)` between pieces."""
+    (through the same file object it then sends), calling `during(elapsed)` between pieces.
+    Returns the names of the objects whose upload then went through."""
     from django.db import connection
     from storages.backends.s3 import S3Storage
 
     real_save = S3Storage._save
+    sent: list[str] = []
 
     def slow_save(self, name, content):
         started = time.monotonic()
@@ -129,9 +131,11 @@ def _slow_link(monkeypatch, *, seconds: float, during) -> None:
             if threading.current_thread() is not threading.main_thread():
                 connection.close()  # the upload thread's own connection, if it made one
         content.seek(0)
+        sent.append(name)
         return real_save(self, name, content)
 
     monkeypatch.setattr(S3Storage, "_save", slow_save)
+    return sent
 
 
 @pytest.mark.django_db(transaction=True)
@@ -182,10 +186,12 @@ def test_an_upload_whose_claim_was_taken_over_stops_and_stores_nothing(
             # The sweep judged this worker dead and another run claimed the clip.
             Clip.objects.filter(pk=clip.pk, attempts=1).update(attempts=2)
 
-    _slow_link(monkeypatch, seconds=4, during=taken_over)
+    sent = _slow_link(monkeypatch, seconds=4, during=taken_over)
     services.cut_clip(clip_id=clip.pk)
     clip.refresh_from_db()
     assert (clip.status, clip.attempts, clip.file.name) == (Clip.Status.RUNNING, 2, "")
+    # The upload stopped at its next read: nothing was sent.
+    assert sent == []
     _dirs, files = clip.file.storage.listdir("clips")
     assert not files and not any(
         clip.file.storage.listdir(f"clips/{folder}")[1] for folder in _dirs
