@@ -209,9 +209,13 @@ def requested_clip(*, user, clip_id: int) -> Clip | None:
 
 @transaction.atomic
 def record_clip_download(*, user, clip: Clip) -> Download:
-    """A `Download` of the rendition (history, statistics), and which clip it was."""
+    """A `Download` of the rendition (history, statistics), and which clip it was.
+
+    Raises `Clip.DoesNotExist` if the sweep deleted the clip meanwhile (unused for days)."""
+    # First: the row stays locked until the download is recorded, so the sweep skips it.
+    if not Clip.objects.filter(pk=clip.pk, status=Clip.Status.READY).update(used_at=timezone.now()):
+        raise Clip.DoesNotExist
     download = record_download(user=user, rendition=clip.rendition)
-    Clip.objects.filter(pk=clip.pk).update(used_at=timezone.now())
     ClipDownload.objects.create(
         download=download, clip=clip, start_ms=clip.start_ms, end_ms=clip.end_ms, mode=clip.mode
     )
@@ -566,14 +570,16 @@ def sweep_clips(*, limit: int = 200) -> dict[str, int]:
     for clip in outdated[:limit]:
         clip.delete()  # its file goes with it (signals)
         removed += 1
-    unused = Clip.objects.filter(
-        status=Clip.Status.READY,
-        used_at__lt=timezone.now() - timedelta(days=settings.CLIP_KEEP_DAYS),
-    )
     expired = 0
-    for clip in unused[:limit]:
-        # Its downloads stay in the history (ClipDownload keeps the range); asking again for
-        # the range cuts it anew.
-        clip.delete()
-        expired += 1
+    with transaction.atomic():
+        # A clip being asked for or downloaded right now is locked by that request: skipped.
+        unused = Clip.objects.select_for_update(skip_locked=True).filter(
+            status=Clip.Status.READY,
+            used_at__lt=timezone.now() - timedelta(days=settings.CLIP_KEEP_DAYS),
+        )
+        for clip in unused[:limit]:
+            # Its downloads stay in the history (ClipDownload keeps the range); asking again
+            # for the range cuts it anew. The file goes once this commits (signals).
+            clip.delete()
+            expired += 1
     return {"queued_again": len(stalled_ids), "removed": removed, "expired": expired}

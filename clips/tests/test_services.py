@@ -392,3 +392,13 @@ def test_ffmpeg_errors_name_no_server_path_to_the_user(tmp_path, settings):
     assert str(failed.value) == "FFmpeg could not cut the clip."
     assert str(tmp_path) not in str(failed.value)
     assert str(missing) in failed.value.detail
+
+
+def test_a_clip_deleted_by_the_sweep_meanwhile_records_no_download(master_rendition):
+    user = UserFactory()
+    clip = ready_clip(master_rendition, start_ms=0)
+    Clip.objects.filter(pk=clip.pk).delete()
+    with pytest.raises(Clip.DoesNotExist):
+        services.record_clip_download(user=user, clip=clip)
+    assert not ClipDownload.objects.exists()
+    assert not user.downloads.exists()
