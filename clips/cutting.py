@@ -75,7 +75,12 @@ STDERR_TAIL = 2000
 
 
 class CutError(Exception):
-    """The cut failed; the message is fit for the user's status page."""
+    """The cut failed. The message is fit for the user's status page (no server paths);
+    `detail` is the tool's own words, for the log and the admin only."""
+
+    def __init__(self, message: str, *, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -149,7 +154,7 @@ def landmarks(path: Path, seconds: Fraction) -> Landmarks:
                 if keyframe is not None or seek_to == 0:
                     break
     except (av.error.FFmpegError, IndexError) as exc:
-        raise CutError(_("The source file cannot be read (%(reason)s).") % {"reason": exc}) from exc
+        raise CutError(_("The source file cannot be read."), detail=str(exc)) from exc
 
     def moment(pts: int | None, default: Fraction) -> Fraction:
         return default if pts is None else max(Fraction(0), Fraction(pts) * base - origin)
@@ -335,4 +340,4 @@ def _run(command: list[str], *, total_us: int, on_progress: Callable[[int], bool
         if code != 0:
             errors.seek(0)
             tail = errors.read()[-STDERR_TAIL:].decode("utf-8", "replace").strip()
-            raise CutError(_("FFmpeg could not cut the clip: %(reason)s") % {"reason": tail})
+            raise CutError(_("FFmpeg could not cut the clip."), detail=tail)

@@ -5,9 +5,8 @@ from collections.abc import Mapping, Sequence
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clips import cutting
 from clips.models import Clip
-from clips.services import frame_rate, range_problems, to_ms
+from clips.services import frame_rate, mode_problem, range_problems, to_ms
 from core import timecode
 from media_library.models import Rendition
 
@@ -74,14 +73,9 @@ class ClipForm(forms.Form):
                 rendition=rendition, start_ms=moments["start"], end_ms=moments["end"]
             ).items():
                 self.add_error(field if field in self.fields else None, message)
-        if data.get("mode") == Clip.Mode.EXACT and not cutting.can_cut_exactly(
-            rendition.video_codec
-        ):
-            self.add_error(
-                "mode",
-                _("Frame-accurate clips cannot be made from this version (%(codec)s): choose fast.")
-                % {"codec": rendition.video_codec or "?"},
-            )
+        problem = mode_problem(rendition=rendition, mode=data.get("mode", ""))
+        if problem:
+            self.add_error("mode", problem)
         data["rendition_object"] = rendition
         data["start_ms"], data["end_ms"] = moments.get("start"), moments.get("end")
         return data

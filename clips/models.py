@@ -14,6 +14,7 @@ from fractions import Fraction
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +34,10 @@ class ClipQuerySet(models.QuerySet["Clip"]):
 
 
 class Clip(models.Model):
+    # A clip whose cut was interrupted or failed this many times is not tried again (a
+    # poison file): neither by the sweep nor when someone asks for it again.
+    MAX_ATTEMPTS = 3
+
     class Mode(models.TextChoices):
         FAST = "fast", _("Fast")
         EXACT = "exact", _("Frame-accurate")
@@ -56,7 +61,9 @@ class Clip(models.Model):
         _("state"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    # What the user is told (no server detail), and what went wrong, for the admin only.
     error = models.TextField(_("error"), blank=True)
+    error_detail = models.TextField(_("error detail"), blank=True)
     # Each claim by a worker adds one; a worker's updates name the claim they belong to, so a
     # worker that lost its claim (presumed dead, then back) can no longer write.
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -71,6 +78,8 @@ class Clip(models.Model):
     duration_seconds = models.FloatField(_("duration (seconds)"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Last asked for or downloaded: the sweep deletes ready clips unused for CLIP_KEEP_DAYS.
+    used_at = models.DateTimeField(_("last used"), default=timezone.now)
 
     objects = ClipQuerySet.as_manager()
 
@@ -89,6 +98,11 @@ class Clip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rendition} · {self.range_display} ({self.get_mode_display()})"
+
+    @property
+    def gave_up(self) -> bool:
+        """Failed for good: its tries are used up, and asking again does not start it anew."""
+        return self.status == self.Status.FAILED and self.attempts >= self.MAX_ATTEMPTS
 
     @property
     def start_seconds(self) -> float:

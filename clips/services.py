@@ -17,9 +17,12 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -39,12 +42,12 @@ from core.tasks import enqueue
 from media_library.ingest import read_chunks
 from media_library.models import Download, Rendition
 from media_library.services import record_download
+from media_library.shotlist import frame_rate as exact_frame_rate
 
 logger = logging.getLogger(__name__)
 
 CUT_TASK = "clips.tasks.cut_clip"
-# A clip whose cut was interrupted this many times is not tried again (a poison file).
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = Clip.MAX_ATTEMPTS
 HEARTBEAT_SECONDS = 1.0
 
 
@@ -60,18 +63,16 @@ class TooManyClipJobs(ClipRefused):
     pass
 
 
+class DailyClipQuotaReached(ClipRefused):
+    pass
+
+
 # --- The range ----------------------------------------------------------------------------------
 
 
 def frame_rate(rendition: Rendition) -> Fraction | None:
-    """The rendition's frame rate as an exact fraction: 29.970 is 30000/1001."""
-    if not rendition.frame_rate:
-        return None
-    rate = Fraction(rendition.frame_rate)
-    ntsc = rate * Fraction(1001, 1000)
-    if rate.denominator != 1 and abs(ntsc - round(ntsc)) < Fraction(1, 100):
-        return Fraction(round(ntsc) * 1000, 1001)
-    return rate
+    """The rendition's frame rate as an exact fraction (the media library's one rule)."""
+    return exact_frame_rate(rendition.frame_rate)
 
 
 def to_ms(seconds: Fraction) -> int:
@@ -115,6 +116,15 @@ def range_problems(*, rendition: Rendition, start_ms: int, end_ms: int) -> dict[
     return problems
 
 
+def mode_problem(*, rendition: Rendition, mode: str) -> str | None:
+    """Why `mode` cannot be used for `rendition`, or None."""
+    if mode == Clip.Mode.EXACT and not cutting.can_cut_exactly(rendition.video_codec):
+        return _(
+            "Frame-accurate clips cannot be made from this version (%(codec)s): choose fast."
+        ) % {"codec": rendition.video_codec or "?"}
+    return None
+
+
 # --- Asking for a clip ---------------------------------------------------------------------------
 
 
@@ -123,19 +133,19 @@ def request_clip(*, user, rendition: Rendition, start_ms: int, end_ms: int, mode
     """The clip of that range, cut already, being cut, or queued for a worker now.
 
     Raises `ClipRefused` for a range that cannot be cut (checked again here, whatever the
-    caller checked) and `TooManyClipJobs` when the user already waits for as many clips as
-    `CLIP_MAX_JOBS_PER_USER`; a clip cut already is never refused for that.
+    caller checked), `TooManyClipJobs` when the user already waits for as many clips as
+    `CLIP_MAX_JOBS_PER_USER` (a clip cut already is never refused for that), and
+    `DailyClipQuotaReached` when the user asked for `CLIP_MAX_PER_USER_PER_DAY` other clips
+    in the last 24 hours. A clip that failed for good (`Clip.gave_up`) is not started again:
+    its page says why.
     """
     for field, message in range_problems(
         rendition=rendition, start_ms=start_ms, end_ms=end_ms
     ).items():
         raise ClipRefused(message, field=field)
-    if mode == Clip.Mode.EXACT and not cutting.can_cut_exactly(rendition.video_codec):
-        raise ClipRefused(
-            _("Frame-accurate clips cannot be made from this version (%(codec)s): choose fast.")
-            % {"codec": rendition.video_codec or "?"},
-            field="mode",
-        )
+    problem = mode_problem(rendition=rendition, mode=mode)
+    if problem:
+        raise ClipRefused(problem, field="mode")
     # One user's requests one at a time: two tabs cannot both pass the limit.
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     clip, created = Clip.objects.get_or_create(
@@ -161,13 +171,30 @@ def request_clip(*, user, rendition: Rendition, start_ms: int, end_ms: int, mode
                 )
                 % {"count": limit}
             )
-    ClipRequest.objects.get_or_create(user=user, clip=clip)
-    if created or clip.status == Clip.Status.FAILED:
-        clip.status, clip.error, clip.progress, clip.attempts = Clip.Status.PENDING, "", 0, 0
+    if not ClipRequest.objects.filter(user=user, clip=clip).exists():
+        # Each clip asked for may be a new file on the disk: a day's worth is bounded.
+        quota = settings.CLIP_MAX_PER_USER_PER_DAY
+        since = timezone.now() - timedelta(days=1)
+        if ClipRequest.objects.filter(user=user, created_at__gte=since).count() >= quota:
+            raise DailyClipQuotaReached(
+                _(
+                    "You have asked for %(count)d clips in the last 24 hours, the most for one "
+                    "day: try again tomorrow, or download a clip you already have."
+                )
+                % {"count": quota}
+            )
+        ClipRequest.objects.create(user=user, clip=clip)
+    clip.used_at = timezone.now()
+    update_fields = ["used_at"]
+    if created or (clip.status == Clip.Status.FAILED and not clip.gave_up):
+        # The attempts are kept: asking again for a failing clip uses up its tries too.
+        clip.status, clip.error, clip.error_detail = Clip.Status.PENDING, "", ""
+        clip.progress = 0
         clip.heartbeat_at = timezone.now()  # when it was queued, for the sweep
-        clip.save(update_fields=["status", "error", "progress", "attempts", "heartbeat_at"])
+        update_fields += ["status", "error", "error_detail", "progress", "heartbeat_at"]
         clip_id = clip.pk
         transaction.on_commit(lambda: enqueue(CUT_TASK, clip_id))
+    clip.save(update_fields=update_fields)
     return clip
 
 
@@ -182,7 +209,12 @@ def requested_clip(*, user, clip_id: int) -> Clip | None:
 
 @transaction.atomic
 def record_clip_download(*, user, clip: Clip) -> Download:
-    """A `Download` of the rendition (history, statistics), and which clip it was."""
+    """A `Download` of the rendition (history, statistics), and which clip it was.
+
+    Raises `Clip.DoesNotExist` if the sweep deleted the clip meanwhile (unused for days)."""
+    # First: the row stays locked until the download is recorded, so the sweep skips it.
+    if not Clip.objects.filter(pk=clip.pk, status=Clip.Status.READY).update(used_at=timezone.now()):
+        raise Clip.DoesNotExist
     download = record_download(user=user, rendition=clip.rendition)
     ClipDownload.objects.create(
         download=download, clip=clip, start_ms=clip.start_ms, end_ms=clip.end_ms, mode=clip.mode
@@ -218,12 +250,24 @@ def _claim(clip_id: int) -> Clip | None:
             clip.error = _("The cut was interrupted %(count)d times; it is not tried again.") % {
                 "count": clip.attempts
             }
-            clip.save(update_fields=["status", "error"])
+            clip.finished_at = timezone.now()
+            clip.save(update_fields=["status", "error", "finished_at"])
+            logger.warning("clip %s given up after %d attempts", clip.pk, clip.attempts)
             return None
-        clip.status, clip.error, clip.progress = Clip.Status.RUNNING, "", 0
+        clip.status, clip.error, clip.error_detail = Clip.Status.RUNNING, "", ""
+        clip.progress = 0
         clip.attempts += 1
         clip.heartbeat_at = timezone.now()
-        clip.save(update_fields=["status", "error", "progress", "attempts", "heartbeat_at"])
+        clip.save(
+            update_fields=[
+                "status",
+                "error",
+                "error_detail",
+                "progress",
+                "attempts",
+                "heartbeat_at",
+            ]
+        )
         return clip
 
 
@@ -247,11 +291,74 @@ class _Heartbeat:
         return self.beat()
 
     def beat(self) -> bool:
+        self.last = time.monotonic()
         return bool(
             Clip.objects.filter(
                 pk=self.clip_id, attempts=self.attempt, status=Clip.Status.RUNNING
             ).update(progress=self.progress, heartbeat_at=timezone.now())
         )
+
+
+def _taken_over() -> cutting.CutError:
+    return cutting.CutError(_("The cut was taken over by another worker."))
+
+
+def _file_sha256(path: Path, beat: _Heartbeat) -> str:
+    """The file's SHA-256, read in chunks with heartbeats (a clip may be gigabytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in read_chunks(handle):
+            digest.update(chunk)
+            if not beat():
+                raise _taken_over()
+    return digest.hexdigest()
+
+
+class _BeatingReader:
+    """The finished clip, as the storage's upload reads it: each read() counts as a sign of
+    life of the run, and once the run lost its claim the next read() stops the upload.
+
+    S3 uploads read from their own threads (s3transfer), so reads only note the time; the
+    run's own thread writes the heartbeat (its database connection), see `_upload`."""
+
+    def __init__(self, handle) -> None:
+        self._handle = handle
+        self._lock = threading.Lock()
+        self._read_at = 0.0
+        self.stopped = False
+        self.name = handle.name
+
+    def read(self, size: int = -1) -> bytes:
+        if self.stopped:
+            raise _taken_over()
+        data = self._handle.read(size)
+        with self._lock:
+            self._read_at = time.monotonic()
+        return data
+
+    def read_since(self, moment: float) -> bool:
+        with self._lock:
+            return self._read_at > moment
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        # The upload may close what it read (s3transfer); the run closes the file itself.
+        pass
+
+    @property
+    def closed(self) -> bool:
+        return self._handle.closed
 
 
 def _local_path(storage: Storage, name: str) -> Path | None:
@@ -278,7 +385,7 @@ def _local_source(rendition: Rendition, beat: _Heartbeat) -> Iterator[Path]:
             for chunk in read_chunks(source):
                 target.write(chunk)
                 if not beat():
-                    raise cutting.CutError(_("The cut was taken over by another worker."))
+                    raise _taken_over()
         yield copy
 
 
@@ -293,7 +400,7 @@ def _work_folder(storage: Storage) -> Iterator[Path]:
         yield Path(folder)
 
 
-def _store(storage: Storage, path: Path, name: str) -> str:
+def _store(storage: Storage, path: Path, name: str, beat: _Heartbeat) -> str:
     """Put the finished file at `name` in one step; returns the stored name."""
     final = _local_path(storage, name)
     if final is not None:
@@ -302,7 +409,22 @@ def _store(storage: Storage, path: Path, name: str) -> str:
         return name
     with path.open("rb") as handle:
         # An S3 object exists only once its upload completed.
-        return storage.save(name, File(handle))
+        return _upload(storage, name, _BeatingReader(handle), beat)
+
+
+def _upload(storage: Storage, name: str, reader: _BeatingReader, beat: _Heartbeat) -> str:
+    """Upload while this thread beats for as long as the upload reads the file: a long
+    upload keeps its claim, a stuck one (no read for CLIP_STALL_SECONDS) loses it, and an
+    upload whose claim was taken over stops at its next read."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-upload") as pool:
+        upload = pool.submit(storage.save, name, File(reader, name=reader.name))
+        while True:
+            try:
+                return upload.result(timeout=HEARTBEAT_SECONDS)
+            except FutureTimeout:
+                if reader.read_since(beat.last) and not beat.beat():
+                    reader.stopped = True
+                    logger.info("clip %s: claim lost during the upload, stopping", beat.clip_id)
 
 
 def cut_clip(*, clip_id: int) -> Clip | None:
@@ -348,13 +470,16 @@ def cut_clip(*, clip_id: int) -> Clip | None:
                 on_progress=beat,
             )
             if not beat.beat():
-                raise cutting.CutError(_("The cut was taken over by another worker."))
-            with output.open("rb") as handle:
-                # Read into one reused buffer: the worker's memory stays flat.
-                checksum = hashlib.file_digest(handle, "sha256").hexdigest()
+                raise _taken_over()
+            checksum = _file_sha256(output, beat)
             size = output.stat().st_size
             name = clip_upload_to(clip, f"clip-{uuid.uuid4().hex[:8]}.{extension}")
-            stored = _store(storage, output, name)
+            stored = _store(storage, output, name, beat)
+        if not beat.beat():
+            # Taken over during the upload: ours is not the result (`_finish` checks again
+            # under the row's lock).
+            storage.delete(stored)
+            raise _taken_over()
         return _finish(
             clip=clip,
             stored=stored,
@@ -365,7 +490,7 @@ def cut_clip(*, clip_id: int) -> Clip | None:
             duration=result.duration,
         )
     except cutting.CutError as exc:
-        return _fail(clip=clip, message=str(exc))
+        return _fail(clip=clip, message=str(exc), detail=exc.detail)
     except Exception:
         # Not the clip's fault (storage, database): the task retries, and the claim goes
         # stale for the sweep if the retries run out.
@@ -405,13 +530,16 @@ def _finish(
 
 
 @transaction.atomic
-def _fail(*, clip: Clip, message: str) -> Clip:
+def _fail(*, clip: Clip, message: str, detail: str = "") -> Clip:
+    """The user's page shows `message` (no server paths); `detail` (FFmpeg's or PyAV's own
+    words, paths included) goes to the log and the admin only."""
     current = Clip.objects.select_for_update().get(pk=clip.pk)
     if current.status == Clip.Status.RUNNING and current.attempts == clip.attempts:
         current.status, current.error = Clip.Status.FAILED, message[:2000]
+        current.error_detail = detail[-4000:]
         current.finished_at = timezone.now()
-        current.save(update_fields=["status", "error", "finished_at"])
-        logger.warning("clip %s failed: %s", clip.pk, message)
+        current.save(update_fields=["status", "error", "error_detail", "finished_at"])
+        logger.warning("clip %s failed: %s %s", clip.pk, message, detail)
     return current
 
 
@@ -420,7 +548,8 @@ def _fail(*, clip: Clip, message: str) -> Clip:
 
 def sweep_clips(*, limit: int = 200) -> dict[str, int]:
     """Queue again the cuts whose worker stopped beating, and the waiting ones whose task was
-    lost (longer ago than `CLIP_REQUEUE_SECONDS`); remove clips of replaced files."""
+    lost (longer ago than `CLIP_REQUEUE_SECONDS`); remove clips of replaced files, and ready
+    clips nobody asked for or downloaded for `CLIP_KEEP_DAYS` (their files with them)."""
     stale = _stale_before()
     lost = timezone.now() - timedelta(seconds=settings.CLIP_REQUEUE_SECONDS)
     stalled_ids = list(
@@ -441,4 +570,16 @@ def sweep_clips(*, limit: int = 200) -> dict[str, int]:
     for clip in outdated[:limit]:
         clip.delete()  # its file goes with it (signals)
         removed += 1
-    return {"queued_again": len(stalled_ids), "removed": removed}
+    expired = 0
+    with transaction.atomic():
+        # A clip being asked for or downloaded right now is locked by that request: skipped.
+        unused = Clip.objects.select_for_update(skip_locked=True).filter(
+            status=Clip.Status.READY,
+            used_at__lt=timezone.now() - timedelta(days=settings.CLIP_KEEP_DAYS),
+        )
+        for clip in unused[:limit]:
+            # Its downloads stay in the history (ClipDownload keeps the range); asking again
+            # for the range cuts it anew. The file goes once this commits (signals).
+            clip.delete()
+            expired += 1
+    return {"queued_again": len(stalled_ids), "removed": removed, "expired": expired}

@@ -110,7 +110,10 @@ def clip_download(request: HttpRequest, slug: str, clip_id: int) -> HttpResponse
     clip = _requested(request, slug, clip_id)
     if clip.status != Clip.Status.READY or clip.rendition.status != Rendition.Status.READY:
         return HttpResponseRedirect(_status_url(clip))
-    services.record_clip_download(user=request.user, clip=clip)
+    try:
+        services.record_clip_download(user=request.user, clip=clip)
+    except Clip.DoesNotExist:
+        raise Http404 from None  # deleted by the sweep (unused for days) a moment ago
     link = reverse(
         "clips:clip_file",
         kwargs={"token": delivery.make_token(user=request.user, rendition=clip, salt=SIGNING_SALT)},

@@ -111,18 +111,18 @@ def to_ms(seconds: Fraction | float) -> int:
     return round(Fraction(seconds) * 1000)
 
 
-# Rates stored rounded (a rendition's `frame_rate` has 3 decimals) and the exact ones meant.
-_NTSC_RATES = {Fraction(24000, 1001), Fraction(30000, 1001), Fraction(60000, 1001)}
-
-
 def frame_rate(value) -> Fraction | None:
-    """The exact rate of a stored one: 29.970 is 30000/1001, 25.000 is 25."""
+    """The exact rate of a stored one (3 decimals): 29.970 is 30000/1001, 25.000 is 25.
+
+    Any rate a thousandth slower than a whole number is the NTSC form of that number
+    (N * 1000/1001): 23.976, 29.97, 47.952, 59.94, 119.88. The one rule for the whole site
+    (shot lists, speeches, clips)."""
     if not value:
         return None
     rate = Fraction(str(value))
-    for exact in _NTSC_RATES:
-        if abs(rate - exact) < Fraction(1, 100):
-            return exact
+    whole = rate * Fraction(1001, 1000)
+    if rate.denominator != 1 and abs(whole - round(whole)) < Fraction(1, 100):
+        return Fraction(round(whole) * 1000, 1001)
     return rate
 
 

@@ -193,6 +193,10 @@ CLIP_MAX_JOBS_PER_USER = env_int("CLIP_MAX_JOBS_PER_USER", 3)
 CLIP_STALL_SECONDS = env_int("CLIP_STALL_SECONDS", 60)
 CLIP_REQUEUE_SECONDS = env_int("CLIP_REQUEUE_SECONDS", 10 * 60)
 CLIP_FFMPEG = env_str("CLIP_FFMPEG", "/usr/bin/ffmpeg")
+# Clips one account may ask for in 24 hours, and the days a ready clip nobody asked for or
+# downloaded is kept before the sweep deletes it (each may be ten minutes of video on disk).
+CLIP_MAX_PER_USER_PER_DAY = env_int("CLIP_MAX_PER_USER_PER_DAY", 50)
+CLIP_KEEP_DAYS = env_int("CLIP_KEEP_DAYS", 7)
 
 if MEDIA_STORAGE == "s3":
     _s3_options = {

@@ -4,6 +4,7 @@ worker SIGKILLed in the middle of a cut."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -107,6 +108,94 @@ def test_s3_clip_cut_from_an_object_and_downloaded_through_a_presigned_url(
     _first, _last, count, first_time, duration = first_and_last(local)
     assert (count, first_time) == (100, 0)
     assert abs(duration - 4.0) <= 0.04
+
+
+def _slow_link(monkeypatch, *, seconds: float, during) -> list[str]:
+    """S3 behind a slow link: the upload reads the clip a piece at a time for `seconds`
+    (through the same file object it then sends), calling `during(elapsed)` between pieces.
+    Returns the names of the objects whose upload then went through."""
+    from django.db import connection
+    from storages.backends.s3 import S3Storage
+
+    real_save = S3Storage._save
+    sent: list[str] = []
+
+    def slow_save(self, name, content):
+        started = time.monotonic()
+        try:
+            while (elapsed := time.monotonic() - started) < seconds:
+                content.read(16 * 1024)
+                during(elapsed)
+                time.sleep(0.1)
+        finally:
+            if threading.current_thread() is not threading.main_thread():
+                connection.close()  # the upload thread's own connection, if it made one
+        content.seek(0)
+        sent.append(name)
+        return real_save(self, name, content)
+
+    monkeypatch.setattr(S3Storage, "_save", slow_save)
+    return sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_s3_upload_longer_than_the_stall_time_keeps_its_claim(
+    s3_storage, master_rendition, settings, monkeypatch
+):
+    # A claim silent for 2 s is stale; the upload takes 5 s. Another worker looks in at 3.5 s.
+    settings.CLIP_STALL_SECONDS = 2
+    clip = Clip.objects.create(
+        rendition=master_rendition,
+        source_checksum=master_rendition.checksum_sha256,
+        start_ms=61_000,
+        end_ms=65_000,
+        mode="fast",
+        heartbeat_at=None,
+    )
+    requeued, takeovers = [], []
+    monkeypatch.setattr(services, "enqueue", lambda name, *args: requeued.append(args))
+
+    def another_worker_looks(elapsed: float) -> None:
+        if elapsed > 3.5 and not takeovers:
+            takeovers.append(services.sweep_clips()["queued_again"])
+            takeovers.append(services._claim(clip.pk))
+
+    _slow_link(monkeypatch, seconds=5, during=another_worker_looks)
+    services.cut_clip(clip_id=clip.pk)
+    clip.refresh_from_db()
+    assert takeovers == [0, None] and requeued == []
+    assert (clip.status, clip.attempts) == (Clip.Status.READY, 1), clip.error
+    with clip.file.storage.open(clip.file.name, "rb") as handle:
+        assert len(handle.read()) == clip.file_size
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_whose_claim_was_taken_over_stops_and_stores_nothing(
+    s3_storage, master_rendition, settings, monkeypatch
+):
+    clip = Clip.objects.create(
+        rendition=master_rendition,
+        source_checksum=master_rendition.checksum_sha256,
+        start_ms=61_000,
+        end_ms=65_000,
+        mode="fast",
+    )
+
+    def taken_over(elapsed: float) -> None:
+        if elapsed > 1:
+            # The sweep judged this worker dead and another run claimed the clip.
+            Clip.objects.filter(pk=clip.pk, attempts=1).update(attempts=2)
+
+    sent = _slow_link(monkeypatch, seconds=4, during=taken_over)
+    services.cut_clip(clip_id=clip.pk)
+    clip.refresh_from_db()
+    assert (clip.status, clip.attempts, clip.file.name) == (Clip.Status.RUNNING, 2, "")
+    # The upload stopped at its next read: nothing was sent.
+    assert sent == []
+    _dirs, files = clip.file.storage.listdir("clips")
+    assert not files and not any(
+        clip.file.storage.listdir(f"clips/{folder}")[1] for folder in _dirs
+    )
 
 
 def _ffmpeg_processes_under(folder: Path) -> list[int]:

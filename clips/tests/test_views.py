@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from clips.models import Clip, ClipDownload, ClipRequest
+from core.publishing import publish, unpublish
 from media_library.models import Download
 from media_library.tests.factories import RenditionFactory
 
@@ -189,6 +193,12 @@ def status_url(clip) -> str:
     )
 
 
+def download_url(clip) -> str:
+    return reverse(
+        "clips:clip_download", kwargs={"slug": clip.rendition.video.slug, "clip_id": clip.pk}
+    )
+
+
 def test_a_clip_being_cut_shows_its_progress_and_refreshes_itself(
     verified_client, verified_user, hour_long
 ):
@@ -266,3 +276,137 @@ def test_cut_then_download_a_clip_streamed_with_range_and_recorded(
         ).status_code
         == 404
     )
+
+
+def test_a_clip_that_failed_for_good_says_so_and_offers_no_retry(
+    verified_client, verified_user, hour_long
+):
+    clip = Clip.objects.create(
+        rendition=hour_long,
+        source_checksum=hour_long.checksum_sha256,
+        start_ms=0,
+        end_ms=1000,
+        mode="fast",
+        status=Clip.Status.FAILED,
+        attempts=3,
+        error="The cut was interrupted 3 times; it is not tried again.",
+    )
+    ClipRequest.objects.create(user=verified_user, clip=clip)
+    html = verified_client.get(status_url(clip)).content.decode()
+    assert (
+        "This clip could not be cut after 3 tries, and it will not be tried again: the video "
+        "file may be damaged. Choose another range or another version."
+    ) in html
+    assert "Try again" not in html
+    verified_client.cookies["django_language"] = "fr"
+    html = verified_client.get(status_url(clip)).content.decode()
+    assert "Cet extrait n’a pas pu être découpé après 3 essais" in html  # noqa: RUF001
+
+
+def test_a_failed_clip_shows_no_server_path(verified_client, verified_user, hour_long):
+    clip = Clip.objects.create(
+        rendition=hour_long,
+        source_checksum=hour_long.checksum_sha256,
+        start_ms=0,
+        end_ms=1000,
+        mode="fast",
+        status=Clip.Status.FAILED,
+        attempts=1,
+        error="FFmpeg could not cut the clip.",
+        error_detail="file:/srv/portal/media/private/renditions/abc/master.mp4: Invalid data",
+    )
+    ClipRequest.objects.create(user=verified_user, clip=clip)
+    html = verified_client.get(status_url(clip)).content.decode()
+    assert "The clip could not be cut. FFmpeg could not cut the clip." in html
+    assert "/srv/portal" not in html and "Try again" in html
+
+
+def test_the_daily_quota_is_refused_in_the_form_in_english_and_french(
+    verified_client, verified_user, hour_long, settings, monkeypatch
+):
+    monkeypatch.setattr("clips.services.enqueue", lambda name, *args: None)
+    settings.CLIP_MAX_PER_USER_PER_DAY = 1
+    assert post(verified_client, hour_long, end="00:00:30").status_code == 302
+    Clip.objects.update(status=Clip.Status.READY)
+    refused = post(verified_client, hour_long, end="00:00:40")
+    assert refused.status_code == 400
+    assert "You have asked for 1 clips in the last 24 hours, the most for one day" in errors(
+        refused
+    )
+    verified_client.cookies["django_language"] = "fr"
+    refused = post(verified_client, hour_long, end="00:00:40")
+    assert "Vous avez demandé 1 extraits au cours des dernières 24 heures" in errors(refused)
+
+
+# --- An unpublished video ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def ready_clip_link(verified_client, verified_user, hour_long):
+    """A ready clip of a published video, asked for by the verified user, and its signed
+    link (taken while the video was public)."""
+    clip = Clip.objects.create(
+        rendition=hour_long,
+        source_checksum=hour_long.checksum_sha256,
+        start_ms=0,
+        end_ms=1000,
+        mode="fast",
+        status=Clip.Status.READY,
+        file_size=5,
+    )
+    clip.file.save("clip.mp4", ContentFile(b"bytes"), save=True)
+    ClipRequest.objects.create(user=verified_user, clip=clip)
+    answer = verified_client.post(download_url(clip))
+    assert answer.status_code == 303
+    assert verified_client.get(answer["Location"]).status_code == 200
+    return clip, answer["Location"]
+
+
+def every_clip_page(client, clip, link) -> list[int]:
+    return [
+        client.get(form_url(clip.rendition)).status_code,
+        post(client, clip.rendition).status_code,
+        client.get(status_url(clip)).status_code,
+        client.post(download_url(clip)).status_code,
+        client.get(link).status_code,
+    ]
+
+
+@pytest.mark.parametrize("how", ["unpublished", "scheduled"])
+def test_a_video_taken_off_the_site_has_no_clip_pages_for_users(
+    verified_client, ready_clip_link, how, monkeypatch
+):
+    monkeypatch.setattr("clips.services.enqueue", lambda name, *args: None)
+    clip, link = ready_clip_link
+    video = clip.rendition.video
+    if how == "unpublished":
+        unpublish(item=video)
+    else:
+        publish(item=video, at=timezone.now() + timedelta(days=1))
+    assert every_clip_page(verified_client, clip, link) == [404] * 5
+    assert Download.objects.count() == 1  # the one before; none recorded after
+
+
+def test_an_editor_still_cuts_and_fetches_clips_of_a_draft(client, hour_long, monkeypatch):
+    monkeypatch.setattr("clips.services.enqueue", lambda name, *args: None)
+    editor = UserFactory(is_staff=True)
+    client.force_login(editor)
+    clip = Clip.objects.create(
+        rendition=hour_long,
+        source_checksum=hour_long.checksum_sha256,
+        start_ms=0,
+        end_ms=1000,
+        mode="fast",
+        status=Clip.Status.READY,
+        file_size=5,
+    )
+    clip.file.save("clip.mp4", ContentFile(b"bytes"), save=True)
+    ClipRequest.objects.create(user=editor, clip=clip)
+    unpublish(item=hour_long.video)
+    assert client.get(form_url(hour_long)).status_code == 200
+    assert client.get(status_url(clip)).status_code == 200
+    answer = client.post(download_url(clip))
+    assert answer.status_code == 303
+    served = client.get(answer["Location"])
+    assert served.status_code == 200 and b"".join(served.streaming_content) == b"bytes"
+    assert post(client, hour_long).status_code == 302

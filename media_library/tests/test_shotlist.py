@@ -299,7 +299,16 @@ def test_languages_are_known_by_their_english_or_own_name_or_code(name, code):
 
 @pytest.mark.parametrize(
     ("stored", "exact"),
-    [("29.970", NTSC), ("25.000", Fraction(25)), ("59.940", Fraction(60000, 1001)), (None, None)],
+    [
+        ("29.970", NTSC),
+        ("25.000", Fraction(25)),
+        ("59.940", Fraction(60000, 1001)),
+        ("23.976", Fraction(24000, 1001)),
+        ("47.952", Fraction(48000, 1001)),
+        ("119.880", Fraction(120000, 1001)),
+        ("12.500", Fraction(25, 2)),
+        (None, None),
+    ],
 )
 def test_a_stored_frame_rate_is_read_as_the_exact_rate_it_stands_for(stored, exact):
     assert shotlist.frame_rate(stored) == exact
