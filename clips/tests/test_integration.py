@@ -254,12 +254,18 @@ def test_a_worker_killed_mid_cut_leaves_the_clip_to_the_next_worker(
     time.sleep(10.5)
     start_celery_worker(**env)
     assert services.sweep_clips()["queued_again"] == 1
-    wait(
-        lambda: Clip.objects.filter(pk=clip.pk, status=Clip.Status.READY).exists(),
-        timeout=180,
-        message="the second worker did not finish the clip",
-    )
-    clip.refresh_from_db()
+    try:
+        wait(
+            lambda: Clip.objects.filter(pk=clip.pk, status=Clip.Status.READY).exists(),
+            timeout=180,
+            message="the second worker did not finish the clip",
+        )
+    finally:
+        clip.refresh_from_db()
+        print(
+            f"clip after the takeover: {clip.status}, attempt {clip.attempts}, "
+            f"{clip.progress}%, error {clip.error_detail or clip.error or 'none'}"
+        )
     assert clip.attempts == 2 and clip.error == ""
     _first, _last, count, first_time, duration = first_and_last(Path(clip.file.path))
     assert (count, first_time) == (250, 0)  # 30.00 … 39.96 s
