@@ -1,0 +1,76 @@
+"""The API's reads: only published content, whoever asks (editors' tokens see no more)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.urls import reverse
+
+from media_library import related, shot_entries
+from media_library.models import Category, Event, Tag, Video
+from speeches.models import Speech, TimecodedParagraph
+
+
+def video_for_api(slug: str) -> Video:
+    """A published video with everything its API detail reads, one query per relation."""
+    video = Video.objects.published().for_page().filter(slug=slug).first()
+    if video is None:
+        raise Http404
+    video.api_shot_list = [
+        {
+            "kind": row.entry.kind,
+            "start_ms": row.start_ms,
+            "end_ms": row.end_ms,
+            "description": row.entry.description,
+            "speaker_name": row.entry.speaker_name,
+            "speaker_role": row.entry.speaker_role,
+            "language": row.entry.language,
+            "quote": row.entry.quote,
+        }
+        for row in shot_entries.shot_list_for(video).rows
+    ]
+    video.api_caption_tracks = [
+        {
+            "language": track.language,
+            "label": track.label,
+            "source": track.source,
+            **{
+                f"{fmt}_url": reverse(
+                    "media_library:video_captions",
+                    kwargs={"slug": video.slug, "language": track.language, "file_format": fmt},
+                )
+                for fmt in ("vtt", "srt")
+            },
+        }
+        for track in video.caption_tracks.all()
+    ]
+    video.api_related_speeches = related.related_speeches(video)
+    return video
+
+
+def speeches_for_api():
+    return Speech.objects.published().defer("body")
+
+
+def speech_for_api(slug: str) -> Speech:
+    speech = Speech.objects.published().with_public_relations().filter(slug=slug).first()
+    if speech is None:
+        raise Http404
+    player = speech.timecode_player
+    speech.api_timecoded_paragraphs = []
+    if player is not None and speech.timed_version is speech:
+        speech.api_timecoded_paragraphs = list(
+            TimecodedParagraph.objects.filter(speech=speech).order_by("position")
+        )
+    return speech
+
+
+def categories():
+    return Category.objects.all()
+
+
+def events():
+    return Event.objects.all()
+
+
+def tags():
+    return Tag.objects.all()
