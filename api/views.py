@@ -112,7 +112,7 @@ class RenditionDownloadUrl(APIView):
     @extend_schema(
         operation_id="renditions_download_url",
         request=None,
-        responses={200: DownloadUrlSerializer, **problems(401, 403, 404, 429)},
+        responses={200: DownloadUrlSerializer, **problems(403, 404)},
     )
     def post(self, request: Request, slug: str, rendition_id: int) -> Response:
         # Asked of the database on every request, as the web's downloads do.
@@ -153,7 +153,7 @@ class SignedFile(APIView):
         responses={
             (200, "application/octet-stream"): OpenApiTypes.BINARY,
             (206, "application/octet-stream"): OpenApiTypes.BINARY,
-            **problems(401, 403, 404, 410, 429),
+            **problems(403, 404, 410),
         },
     )
     def get(self, request: Request, token: str):

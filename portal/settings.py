@@ -350,6 +350,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # 3.1: a nullable nested object is `oneOf: [$ref, null]`, which validators read alike.
     "OAS_VERSION": "3.1.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_common_problems",
+    ],
 }
 
 # --- Sessions -------------------------------------------------------------------------------------
