@@ -29,7 +29,7 @@ class TokenRateThrottle(BaseThrottle):
             return True
         now = time.time()
         window = int(now // WINDOW_SECONDS)
-        key = f"{KEY_PREFIX}{token.pk}:{window}"
+        key = f"{KEY_PREFIX}{token.prefix}:{window}"
         cache.add(key, 0, WINDOW_SECONDS + 1)
         try:
             count = cache.incr(key)
