@@ -7,7 +7,9 @@ from django.urls import reverse
 
 from media_library import related, shot_entries
 from media_library.models import Category, Event, Tag, Video
-from speeches.models import Speech, TimecodedParagraph
+from speeches import timecodes as tc
+from speeches.models import Speech
+from speeches.services import plain_text
 
 
 def video_for_api(slug: str) -> Video:
@@ -55,12 +57,19 @@ def speech_for_api(slug: str) -> Speech:
     speech = Speech.objects.published().with_public_relations().filter(slug=slug).first()
     if speech is None:
         raise Http404
-    player = speech.timecode_player
-    speech.api_timecoded_paragraphs = []
-    if player is not None and speech.timed_version is speech:
-        speech.api_timecoded_paragraphs = list(
-            TimecodedParagraph.objects.filter(speech=speech).order_by("position")
-        )
+    # As its page: the timecodes of the speech or of its timecoded translation (same number of
+    # paragraphs), over this speech's own paragraphs; none while that video is not public.
+    timecodes = speech.timecodes if speech.timecode_player is not None else {}
+    paragraphs = {paragraph.position: paragraph for paragraph in tc.paragraphs(speech.body)}
+    speech.api_timecoded_paragraphs = [
+        {
+            "position": position,
+            "start_ms": start_ms,
+            "text": plain_text(paragraphs[position].source),
+        }
+        for position, start_ms in sorted(timecodes.items())
+        if position in paragraphs
+    ]
     return speech
 
 

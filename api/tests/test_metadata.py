@@ -223,3 +223,73 @@ def test_categories_events_and_tags_are_listed(api):
     ]
     assert api.get("/api/v1/events/").json()["results"][0]["location"] == "Vilnius"
     assert api.get("/api/v1/tags/").json()["results"] == [{"slug": "defence", "name": "Defence"}]
+
+
+def _timecoded_speech(*, video_status: str = "published", **fields):
+    from fractions import Fraction
+
+    from speeches.services import set_timecodes
+
+    video = VideoFactory(
+        status=video_status,
+        published_at=None
+        if video_status == "draft"
+        else timezone.now() - datetime.timedelta(hours=1),
+    )
+    speech = SpeechFactory(
+        published=True,
+        body="Good morning.\n\nThank you for *coming*.",
+        timecode_video=video,
+        **fields,
+    )
+    speech.related_videos.add(video)
+    set_timecodes(speech=speech, timecodes={0: Fraction(3), 1: Fraction(12)})
+    return speech
+
+
+def test_a_timecoded_speech_gives_each_paragraphs_moment_in_its_video(api):
+    speech = _timecoded_speech()
+    body = api.get(f"/api/v1/speeches/{speech.slug}/").json()
+    assert body["timecoded_paragraphs"] == [
+        {"position": 0, "start_ms": 3000, "text": "Good morning."},
+        {"position": 1, "start_ms": 12000, "text": "Thank you for coming."},
+    ]
+    assert body["timecode_video"]["slug"] == speech.timecode_video.slug
+    assert [video["slug"] for video in body["related_videos"]] == [speech.timecode_video.slug]
+
+
+def test_the_moments_of_a_speech_whose_video_is_a_draft_are_not_given(api):
+    speech = _timecoded_speech(video_status="draft")
+    body = api.get(f"/api/v1/speeches/{speech.slug}/").json()
+    assert body["timecoded_paragraphs"] == []
+    assert body["timecode_video"] is None
+    assert body["related_videos"] == []
+
+
+def test_a_translation_lists_its_published_versions_only(api):
+    french = SpeechFactory(published=True, language="fr")
+    draft = SpeechFactory(language="de")
+    speech = SpeechFactory(published=True, translations=[french, draft])
+    body = api.get(f"/api/v1/speeches/{speech.slug}/").json()
+    assert [version["slug"] for version in body["translations"]] == [french.slug]
+
+
+@pytest.mark.parametrize(
+    ("path", "make"),
+    [
+        ("/api/v1/speeches/", lambda: SpeechFactory(published=True)),
+        ("/api/v1/categories/", CategoryFactory),
+        ("/api/v1/events/", EventFactory),
+        ("/api/v1/tags/", TagFactory),
+    ],
+)
+def test_the_other_lists_cost_the_same_queries_for_5_or_50_a_page(api, path, make):
+    for _n in range(50):
+        make()
+    counts = {}
+    for size in (5, 50):
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get(f"{path}?page_size={size}")
+        assert len(response.json()["results"]) == size
+        counts[size] = len(queries)
+    assert counts == {5: 1, 50: 1}
