@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from api import docs, views
@@ -21,4 +21,5 @@ urlpatterns = [
     path("tags/", views.TagList.as_view(), name="tag-list"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", docs.documentation, name="docs"),
+    re_path(r"^.*$", views.NoSuchEndpoint.as_view(), name="no-such-endpoint"),
 ]

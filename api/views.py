@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, permissions
+from rest_framework import exceptions, generics, permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -217,3 +217,13 @@ class TagList(generics.ListAPIView):
     serializer_class = TagSerializer
     pagination_class = SlugCursorPagination
     queryset = selectors.tags()
+
+
+@extend_schema(exclude=True)
+class NoSuchEndpoint(APIView):
+    """Any other path under /api/v1/: a problem, not the site's HTML 404 page."""
+
+    def dispatch_not_found(self, request, *args, **kwargs):
+        raise exceptions.NotFound
+
+    get = post = put = patch = delete = head = options = dispatch_not_found

@@ -192,6 +192,13 @@ def test_problem_titles_follow_accept_language(api):
     assert response["Content-Language"] == "fr"
 
 
+def test_an_unknown_path_under_the_api_is_a_problem_not_an_html_page(client):
+    response = client.get("/api/v1/nothing/here", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["title"] == "Introuvable"
+
+
 def test_no_cors_header_is_sent_by_default(api):
     VideoFactory()
     response = api.get("/api/v1/videos/", HTTP_ORIGIN="https://newsroom.example")
