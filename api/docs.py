@@ -12,16 +12,19 @@ from functools import lru_cache
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.http import require_GET
 from drf_spectacular.generators import SchemaGenerator
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
-@lru_cache(maxsize=1)
-def api_schema() -> dict:
-    """The schema, generated once per process: it is made from code, which a deploy restarts."""
-    return SchemaGenerator().get_schema(request=None, public=True)
+@lru_cache(maxsize=4)
+def api_schema(language: str = "en") -> dict:
+    """The schema with its descriptions in `language`, generated once per process and
+    language: it is made from code, which a deploy restarts."""
+    with translation.override(language):
+        return SchemaGenerator().get_schema(request=None, public=True)
 
 
 def _operations(schema: dict) -> list[dict]:
@@ -57,7 +60,7 @@ def _operations(schema: dict) -> list[dict]:
 
 @require_GET
 def documentation(request: HttpRequest) -> HttpResponse:
-    schema = api_schema()
+    schema = api_schema(translation.get_language())
     return render(
         request,
         "api/docs.html",

@@ -8,7 +8,9 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, permissions
@@ -42,19 +44,43 @@ from media_library.forms import SORT_CHOICES, VideoFilterForm
 from media_library.models import Rendition, Video
 
 PAGE_SIZE_PARAMETER = OpenApiParameter(
-    "page_size", int, description=f"1 to {MAX_PAGE_SIZE}, default {DEFAULT_PAGE_SIZE}."
+    "page_size",
+    int,
+    # The docs page shows these descriptions: lazy, so they are in the reader's language.
+    description=lazy(
+        lambda: (
+            _("Videos a page: 1 to %(most)d, %(default)d by default.")
+            % {"most": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE}
+        ),
+        str,
+    )(),
 )
-CURSOR_PARAMETER = OpenApiParameter("cursor", str, description="From a page's next or previous.")
+CURSOR_PARAMETER = OpenApiParameter(
+    "cursor", str, description=gettext_lazy("From the next or previous link of a page.")
+)
 VIDEO_FILTERS = [
-    OpenApiParameter("q", str, description="Words from the title, summary, shot list or tags."),
-    OpenApiParameter("category", str, description="A category's slug."),
-    OpenApiParameter("event", str, description="An event's slug."),
-    OpenApiParameter("language", str, description="A spoken language's code."),
-    OpenApiParameter("country", str, description="An ISO 3166-1 alpha-2 code."),
-    OpenApiParameter("date_from", OpenApiTypes.DATE, description="Recorded on or after."),
-    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Recorded on or before."),
-    OpenApiParameter("min_height", int, enum=[720, 1080, 2160]),
-    OpenApiParameter("sort", str, enum=[value for value, _label in SORT_CHOICES if value]),
+    OpenApiParameter(
+        "q", str, description=gettext_lazy("Words from the title, summary, shot list or tags.")
+    ),
+    OpenApiParameter("category", str, description=gettext_lazy("A category's slug.")),
+    OpenApiParameter("event", str, description=gettext_lazy("An event's slug.")),
+    OpenApiParameter("language", str, description=gettext_lazy("A spoken language's code.")),
+    OpenApiParameter("country", str, description=gettext_lazy("An ISO 3166-1 alpha-2 code.")),
+    OpenApiParameter(
+        "date_from", OpenApiTypes.DATE, description=gettext_lazy("Recorded on or after.")
+    ),
+    OpenApiParameter(
+        "date_to", OpenApiTypes.DATE, description=gettext_lazy("Recorded on or before.")
+    ),
+    OpenApiParameter(
+        "min_height", int, enum=[720, 1080, 2160], description=gettext_lazy("Minimum resolution")
+    ),
+    OpenApiParameter(
+        "sort",
+        str,
+        enum=[value for value, _label in SORT_CHOICES if value],
+        description=gettext_lazy("Sort by"),
+    ),
     CURSOR_PARAMETER,
     PAGE_SIZE_PARAMETER,
 ]
@@ -105,12 +131,13 @@ class VideoDetail(APIView):
 
 
 class RenditionDownloadUrl(APIView):
-    """A signed download URL for one rendition, recorded as a download like the web's."""
-
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
         operation_id="renditions_download_url",
+        description=gettext_lazy(
+            "A signed download URL for one rendition, recorded in your download history."
+        ),
         request=None,
         responses={200: DownloadUrlSerializer, **problems(403, 404)},
     )
@@ -144,12 +171,13 @@ class RenditionDownloadUrl(APIView):
 
 
 class SignedFile(APIView):
-    """The file behind a signed URL: for the token of the account it was made for."""
-
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
         operation_id="files_retrieve",
+        description=gettext_lazy(
+            "The file behind a signed download URL, for a token of the account it was made for."
+        ),
         responses={
             (200, "application/octet-stream"): OpenApiTypes.BINARY,
             (206, "application/octet-stream"): OpenApiTypes.BINARY,

@@ -53,4 +53,7 @@ def test_the_documentation_page_lists_every_endpoint_without_script_and_under_th
 
 def test_the_documentation_page_is_in_french_for_a_french_browser(client):
     response = client.get("/api/v1/docs/", HTTP_ACCEPT_LANGUAGE="fr")
-    assert "Documentation de l’API" in response.content.decode()  # noqa: RUF001
+    html = response.content.decode()
+    assert "Documentation de l’API" in html  # noqa: RUF001
+    assert "Vidéos par page : de 1 à 100, 24 par défaut." in html
+    assert "Videos a page" not in html
