@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -300,3 +301,43 @@ def test_the_other_lists_cost_the_same_queries_for_5_or_50_a_page(api, path, mak
         assert len(response.json()["results"]) == size
         counts[size] = len(queries)
     assert counts == {5: 1, 50: 1}
+
+
+def _detail_queries(api, video, *, n: int) -> int:
+    # The videos with speeches are kept per content version, which a test never commits.
+    cache.clear()
+    api.get(f"/api/v1/videos/{video.slug}/")
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get(f"/api/v1/videos/{video.slug}/").json()
+    assert [len(body[name]) for name in ("renditions", "shot_list", "tags")] == [n, n, n]
+    assert [len(body[name]) for name in ("caption_tracks", "related_speeches")] == [n, n]
+    return len(queries)
+
+
+def test_the_video_detail_costs_the_same_queries_for_1_or_5_of_everything(api):
+    counts = []
+    for n in (1, 5):
+        video = VideoFactory(shot_list="\n".join(f"00:00:{10 * k:02d} Shot {k}" for k in range(n)))
+        video.tags.set([TagFactory() for _k in range(n)])
+        for k in range(n):
+            RenditionFactory(video=video)
+            CaptionTrack.objects.create(
+                video=video, language=("en", "fr", "de", "es", "it")[k], source="soundbites"
+            )
+            SpeechFactory(published=True).related_videos.add(video)
+        counts.append(_detail_queries(api, video, n=n))
+    # The video, then one each: renditions, tags, languages, caption tracks, shots, speeches.
+    assert counts == [7, 7]
+
+
+def test_the_speech_detail_costs_the_same_queries_for_1_or_5_translations_and_videos(api):
+    counts = []
+    for n in (1, 5):
+        speech = SpeechFactory(
+            published=True, translations=[SpeechFactory(published=True) for _k in range(n)]
+        )
+        speech.related_videos.set([VideoFactory() for _k in range(n)])
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(f"/api/v1/speeches/{speech.slug}/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
