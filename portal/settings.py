@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "core.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "api.cors.ApiCorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -329,6 +330,9 @@ ACCOUNT_RATE_LIMITS = {
 
 # Requests per minute per API token, the same for every account (editors' and staff too).
 API_TOKEN_REQUESTS_PER_MINUTE = env_int("API_TOKEN_REQUESTS_PER_MINUTE", 60)
+# Origins whose browser pages may read the API (exact, e.g. https://cms.example.org); none:
+# no CORS header at all.
+API_CORS_ALLOWED_ORIGINS = env_list("API_CORS_ALLOWED_ORIGINS", [])
 REST_FRAMEWORK = {
     # Tokens only: no session, so no CSRF, and a browser's cookies never authenticate a call.
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],

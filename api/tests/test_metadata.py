@@ -204,7 +204,26 @@ def test_no_cors_header_is_sent_by_default(api):
     VideoFactory()
     response = api.get("/api/v1/videos/", HTTP_ORIGIN="https://newsroom.example")
     assert response.status_code == 200
-    assert "Access-Control-Allow-Origin" not in response
+    assert not [name for name in response.headers if name.lower().startswith("access-control")]
+
+
+def test_listed_origins_may_read_the_api_and_no_other(api, settings):
+    settings.API_CORS_ALLOWED_ORIGINS = ["https://cms.newsroom.example"]
+    listed = api.get("/api/v1/tags/", HTTP_ORIGIN="https://cms.newsroom.example")
+    assert listed["Access-Control-Allow-Origin"] == "https://cms.newsroom.example"
+    assert "Origin" in listed["Vary"]
+    other = api.get("/api/v1/tags/", HTTP_ORIGIN="https://elsewhere.example")
+    assert "Access-Control-Allow-Origin" not in other
+    preflight = api.options(
+        "/api/v1/tags/",
+        HTTP_ORIGIN="https://cms.newsroom.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization",
+    )
+    assert preflight.status_code == 204
+    assert "Authorization" in preflight["Access-Control-Allow-Headers"]
+    site = api.get("/videos/", HTTP_ORIGIN="https://cms.newsroom.example")
+    assert "Access-Control-Allow-Origin" not in site
 
 
 def test_speeches_list_published_ones_and_the_detail_has_the_transcript(api):
