@@ -58,6 +58,12 @@ def revoke_token(*, user, token_id: int) -> bool:
     )
 
 
+@transaction.atomic
+def revoke_tokens(*, token_ids: list[int]) -> int:
+    """Revoke these tokens, whoever holds them (the admin's action); how many were active."""
+    return ApiToken.objects.active().filter(pk__in=token_ids).update(revoked_at=timezone.now())
+
+
 def authenticate(bearer: str) -> ApiToken | None:
     """The active token of an active user that `bearer` is, else None (one query)."""
     if not bearer.startswith(SCHEME_PREFIX):

@@ -224,3 +224,22 @@ def test_each_token_has_its_own_count(api):
             api.get("/api/v1/tags/", **first)
         assert api.get("/api/v1/tags/", **first).status_code == 429
         assert api.get("/api/v1/tags/", **second).status_code == 200
+
+
+def test_a_superuser_revokes_a_leaked_token_in_the_admin_and_it_is_refused(client, api):
+    issued = tokens.create_token(user=UserFactory(), name="Leaked")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(
+        reverse("admin:api_apitoken_changelist"),
+        {"action": "revoke_selected", "_selected_action": [issued.token.pk]},
+    )
+    assert response.status_code == 302
+    assert api.get("/api/v1/tags/", HTTP_AUTHORIZATION=f"Bearer {issued.secret}").status_code == 401
+
+
+def test_the_admin_never_shows_a_tokens_digest(client):
+    issued = tokens.create_token(user=UserFactory(), name="Ingest")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:api_apitoken_change", args=[issued.token.pk]))
+    assert page.status_code == 200
+    assert issued.token.digest not in page.content.decode()
