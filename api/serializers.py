@@ -61,6 +61,39 @@ class VideoSummarySerializer(serializers.Serializer):
         return absolute(self.context.get("request"), url) if url else None
 
 
+_DATETIME = serializers.DateTimeField()
+
+
+def video_summaries(videos, *, request) -> list[dict]:
+    """`VideoSummarySerializer(videos, many=True).data`, built directly: the list's hot path.
+
+    DRF's field machinery and a `reverse()` per link cost about 25 ms for a page of 50; the
+    links differ only by slug, so their prefixes are reversed once. The contract tests
+    validate these dicts against the schema, and `test_the_fast_list_equals_the_serializer`
+    holds them equal to the serializer's output.
+    """
+    api_prefix = absolute(request, reverse("api:video-detail", args=["-"]))[:-2]
+    web_prefix = absolute(request, reverse("media_library:video_detail", args=["-"]))[:-2]
+    items = []
+    for video in videos:
+        thumbnail = video.thumbnail_url
+        category = video.category
+        items.append(
+            {
+                "slug": video.slug,
+                "title": video.title,
+                "published_at": _DATETIME.to_representation(video.published_at),
+                "recorded_on": video.recorded_on.isoformat() if video.recorded_on else None,
+                "duration_seconds": video.duration_seconds,
+                "category": {"slug": category.slug, "name": category.name} if category else None,
+                "thumbnail_url": absolute(request, thumbnail) if thumbnail else None,
+                "url": f"{api_prefix}{video.slug}/",
+                "web_url": f"{web_prefix}{video.slug}/",
+            }
+        )
+    return items
+
+
 class RenditionSerializer(serializers.ModelSerializer):
     frame_rate = serializers.FloatField(allow_null=True)
     download_url_endpoint = serializers.SerializerMethodField()

@@ -38,6 +38,7 @@ from api.serializers import (
     VideoDetailSerializer,
     VideoSummarySerializer,
     paginated,
+    video_summaries,
 )
 from media_library import delivery, search, services
 from media_library.forms import SORT_CHOICES, VideoFilterForm
@@ -104,9 +105,6 @@ class VideoList(APIView):
         page = search.catalogue_page(form.cleaned_data, page_number=page_number, per_page=size)
         if page.number != page_number and page_number != 1:
             return problem(400, _("This cursor is past the end of the list."))
-        serializer = VideoSummarySerializer(
-            page.object_list, many=True, context={"request": request}
-        )
         return Response(
             {
                 "next": VideoCursor.link(request, page=page.number + 1, size=size)
@@ -115,7 +113,7 @@ class VideoList(APIView):
                 "previous": VideoCursor.link(request, page=page.number - 1, size=size)
                 if page.has_previous()
                 else None,
-                "results": serializer.data,
+                "results": video_summaries(page.object_list, request=request),
             }
         )
 

@@ -360,3 +360,18 @@ def test_the_speech_detail_costs_the_same_queries_for_1_or_5_translations_and_vi
             assert api.get(f"/api/v1/speeches/{speech.slug}/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_fast_list_equals_the_serializer(api, rf):
+    from django.core.files.base import ContentFile
+
+    from api.serializers import VideoSummarySerializer, video_summaries
+
+    with_everything = VideoFactory(recorded_on=datetime.date(2026, 3, 4))
+    with_everything.thumbnail.save("t.jpg", ContentFile(b"x"), save=True)
+    VideoFactory(category=None, duration_seconds=None)
+    videos = list(Video.objects.published().for_cards())
+    request = rf.get("/api/v1/videos/")
+    expected = VideoSummarySerializer(videos, many=True, context={"request": request}).data
+    assert video_summaries(videos, request=request) == [dict(item) for item in expected]
+    assert expected[-1]["thumbnail_url"].startswith("http://testserver/media/public/")
