@@ -120,7 +120,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             issued = tokens.create_token(user=user, name=form.cleaned_data["name"])
             form = ApiTokenForm()
-    response = render(
+    return render(
         request,
         "accounts/api_tokens.html",
         {
@@ -131,7 +131,6 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         },
         status=201 if issued else 200,
     )
-    return response
 
 
 @login_required
