@@ -43,9 +43,9 @@ def log_in(page, *, email: str, password: str) -> None:
 
 PAGES = [
     "home", "catalogue", "catalogue-no-results", "video", "speeches", "speech", "quotes", "terms",
-    "404",
+    "api-docs", "404",
     "login", "login-errors", "registration", "registration-errors", "verification-code",
-    "welcome", "my-account", "change-password", "email-addresses", "delete-account",
+    "welcome", "my-account", "api-tokens", "api-token-created", "change-password", "email-addresses", "delete-account",
     "unsubscribe", "unsubscribed", "reset-password", "reset-code", "new-password",
     "password-updated",
 ]  # fmt: skip
@@ -69,6 +69,8 @@ def walk_every_page(page, catalogue, mailoutbox, visit) -> None:
     visit("quotes")
     page.goto(reverse("terms"))
     visit("terms")
+    page.goto(reverse("api:docs"))
+    visit("api-docs")
     response = page.goto("/no-such-page/")
     assert response.status == 404
     visit("404")
@@ -91,6 +93,11 @@ def walk_every_page(page, catalogue, mailoutbox, visit) -> None:
 
     page.goto(reverse("accounts:my_account"))
     visit("my-account")
+    page.goto(reverse("accounts:api_tokens"))
+    visit("api-tokens")
+    page.locator("main form [name=name]").fill("Ingest server")
+    submit(page, "main form:not([action*=revoke])")
+    visit("api-token-created")
     page.goto(reverse("account_change_password"))
     visit("change-password")
     page.goto(reverse("account_email"))

@@ -144,6 +144,8 @@ CARD_FIELDS = (
     "duration_seconds",
     "category",
     "category__name",
+    # The API's list names the category by its slug too (api.serializers).
+    "category__slug",
 )
 
 

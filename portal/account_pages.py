@@ -16,9 +16,13 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import ProfileForm
+from accounts.guards import has_verified_email
+from api import tokens
+from api.forms import ApiTokenForm
 from media_library.models import Download
 from newsletter import subscriptions
 from newsletter.models import Subscription
@@ -99,3 +103,42 @@ def newsletter_preference(request: HttpRequest) -> HttpResponse:
         subscriptions.unsubscribe(user=request.user, source=Subscription.Source.ACCOUNT)
         messages.success(request, _("You will no longer receive our newsletter."))
     return redirect("accounts:my_account")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The reader's API tokens: create one (its secret shown on this response only), see when
+    each was last used, revoke. Only a verified account may create one."""
+    user = request.user
+    verified = has_verified_email(user)
+    form = ApiTokenForm()
+    issued = None
+    if request.method == "POST":
+        form = ApiTokenForm(request.POST)
+        if not verified:
+            messages.warning(request, _("Verify your email address to create API tokens."))
+            return redirect("accounts:api_tokens")
+        if form.is_valid():
+            issued = tokens.create_token(user=user, name=form.cleaned_data["name"])
+            form = ApiTokenForm()
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "verified": verified,
+            "issued": issued,
+            "tokens": tokens.tokens_of(user),
+        },
+        status=201 if issued else 200,
+    )
+
+
+@login_required
+@require_POST
+def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    if tokens.revoke_token(user=request.user, token_id=token_id):
+        messages.success(request, _("The token has been revoked."))
+    return redirect("accounts:api_tokens")

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "clips",
     "speeches",
     "newsletter",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
     "portal",
 ]
 
@@ -59,6 +62,7 @@ MIDDLEWARE = [
     "core.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "api.cors.ApiCorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -329,6 +333,40 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "change_email": "3/m/user",
     "manage_email": "10/m/user",
+}
+
+# --- API (/api/v1/, the `api` app) ---------------------------------------------------------------
+
+# Requests per minute per API token, the same for every account (editors' and staff too).
+API_TOKEN_REQUESTS_PER_MINUTE = env_int("API_TOKEN_REQUESTS_PER_MINUTE", 60)
+# Origins whose browser pages may read the API (exact, e.g. https://cms.example.org); none:
+# no CORS header at all.
+API_CORS_ALLOWED_ORIGINS = env_list("API_CORS_ALLOWED_ORIGINS", [])
+REST_FRAMEWORK = {
+    # Tokens only: no session, so no CSRF, and a browser's cookies never authenticate a call.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{SITE_NAME} API",
+    "DESCRIPTION": "Read-only access to the published catalogue: videos, speeches, "
+    "categories, events and tags. Download URLs need a token (My account).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # 3.1: a nullable nested object is `oneOf: [$ref, null]`, which validators read alike.
+    "OAS_VERSION": "3.1.0",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_common_problems",
+    ],
 }
 
 # --- Sessions -------------------------------------------------------------------------------------
