@@ -4,6 +4,7 @@ the captions made from the transcript parse in Chromium; a quote's citation is c
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 try:
@@ -76,7 +77,8 @@ def test_a_quote_is_found_played_and_its_citation_copied(new_context, live_serve
     expect(page.get_by_role("status").last).to_have_text("Citation copied.")
     copied = page.evaluate("() => navigator.clipboard.readText()")
     assert copied.startswith("“Ministers, Excellencies, ladies and gentlemen, good morning.")
+    # The portal's public address (SITE_URL), whatever host the page was asked through.
     assert copied.endswith(
-        f"at 00:00:00. {live_server.url}{catalogue.video.get_absolute_url()}#t=0.5"
+        f"at 00:00:00. {settings.SITE_URL}{catalogue.video.get_absolute_url()}#t=0.5"
     )
     screenshot(page, "quote-search")
