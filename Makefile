@@ -59,7 +59,7 @@ $(VENV)/.mutation: requirements-mutation.txt requirements-dev.txt requirements.t
 
 mutation: $(VENV)/.mutation
 	DATABASE_URL=$(MUTATION_DATABASE_URL) REDIS_URL=$(MUTATION_REDIS_URL) REQUIRE_SERVICES=1 \
-		$(BIN)/mutmut run --max-children 1 $(MUTANTS)
+		PYTEST_ADDOPTS="-p tools.mutation_subsets" $(BIN)/mutmut run --max-children 1 $(MUTANTS)
 	$(BIN)/python tools/mutation_report.py
 
 mutation-clean:
