@@ -158,3 +158,14 @@ def test_while_redis_is_unreachable_a_rate_limit_counter_still_expires(unreachab
             assert cache.get(key) == 3
     finally:
         cache._rate_limits.clear()
+
+
+def test_the_cache_reuses_one_redis_client_and_keeps_its_socket_timeouts(unreachable_cache):
+    """One `redis.Redis` per connection pool, not one per call; and the OPTIONS' timeouts
+    reach the connections, so an unreachable Redis costs half a second, not a hang."""
+    client = unreachable_cache._cache
+
+    assert client.get_client() is client.get_client()
+    assert client.get_client("key", write=True) is client.get_client(write=True)
+    assert client._pool_options["socket_connect_timeout"] == 0.5
+    assert client._pool_options["socket_timeout"] == 0.5

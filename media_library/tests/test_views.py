@@ -276,3 +276,30 @@ def test_an_unverified_account_sees_no_download_buttons(client):
     response = client.get(video.get_absolute_url())
 
     assert response.context["can_download"] is False
+
+
+@pytest.mark.parametrize("first", ["verified", "unverified"])
+def test_the_cached_video_page_asks_only_unverified_accounts_to_verify(
+    client, verified_client, first
+):
+    """Signed-in readers share cached pages per variant: whoever is served first, a verified
+    account is not asked to verify and an unverified one is."""
+    from django.test import Client
+
+    from accounts.tests.factories import UserFactory
+
+    video = VideoFactory()
+    RenditionFactory(video=video)
+    unverified_client = Client()
+    unverified_client.force_login(UserFactory(verified=False))
+    ask = "Verify your email address to download videos."
+    order = [verified_client, unverified_client]
+    if first == "unverified":
+        order.reverse()
+
+    pages = {}
+    for reader in order + order:  # the second round comes from the cache
+        pages.setdefault(reader, []).append(reader.get(video.get_absolute_url()))
+
+    assert [ask in r.content.decode() for r in pages[verified_client]] == [False, False]
+    assert [ask in r.content.decode() for r in pages[unverified_client]] == [True, True]
