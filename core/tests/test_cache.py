@@ -169,3 +169,18 @@ def test_the_cache_reuses_one_redis_client_and_keeps_its_socket_timeouts(unreach
     assert client.get_client("key", write=True) is client.get_client(write=True)
     assert client._pool_options["socket_connect_timeout"] == 0.5
     assert client._pool_options["socket_timeout"] == 0.5
+
+
+def test_while_redis_is_unreachable_thousands_of_counters_are_kept_not_culled(
+    unreachable_cache,
+):
+    """An attack from many addresses during an outage: the first address's counter is still
+    there after 1,000 others (a default LocMemCache culls a third of it past 300 keys)."""
+    cache = unreachable_cache
+    cache._rate_limits.clear()
+    try:
+        for n in range(1_000):
+            cache.set(f"allauth:rl:login:ip:10.0.{n // 256}.{n % 256}", 5, 300)
+        assert cache.get("allauth:rl:login:ip:10.0.0.0") == 5
+    finally:
+        cache._rate_limits.clear()
