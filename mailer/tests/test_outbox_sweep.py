@@ -99,6 +99,4 @@ def test_one_sweep_sends_at_most_500_emails_oldest_first(mailoutbox):
 
     assert services.sweep_outbox(older_than_seconds=0)["sent"] == 500
 
-    assert OutboundEmail.objects.get(status=OutboundEmail.Status.PENDING).to == [
-        "r500@example.org"
-    ]
+    assert OutboundEmail.objects.get(status=OutboundEmail.Status.PENDING).to == ["r500@example.org"]

@@ -219,8 +219,7 @@ def test_each_new_delivery_starts_pending_untried_without_error_and_due_at_once(
 
     rows = Delivery.objects.filter(issue=issue).order_by("pk")
     assert [
-        (d.subscription_id, d.email, d.status, d.attempts, d.last_error, d.created_at)
-        for d in rows
+        (d.subscription_id, d.email, d.status, d.attempts, d.last_error, d.created_at) for d in rows
     ] == [(s.pk, s.user.email, "pending", 0, "", now) for s in subscribers]
     assert {d.next_attempt_at for d in rows} == {now}
     assert sending._create_deliveries(issue=issue, now=now) == 0  # never twice
@@ -242,6 +241,18 @@ def other_session(pg):
     session.close()
 
 
+def _hold(session, model, pk: int) -> None:
+    """Lock one row in `session`'s open transaction."""
+    from psycopg import sql
+
+    session.execute(
+        sql.SQL("SELECT id FROM {} WHERE id = %s FOR UPDATE").format(
+            sql.Identifier(model._meta.db_table)
+        ),
+        [pk],
+    )
+
+
 def _claim_within_two_seconds(issue_id: int):
     """claim_next in its own transaction; waiting on a lock fails instead of hanging."""
     from django.db import transaction
@@ -256,25 +267,18 @@ def _claim_within_two_seconds(issue_id: int):
 
 def test_a_row_another_batch_holds_is_skipped_without_waiting(pg, other_session):
     issue, rows = sending_issue(2)
-    other_session.execute(
-        f"SELECT id FROM {Delivery._meta.db_table} WHERE id = %s FOR UPDATE", [rows[0].pk]
-    )
+    _hold(other_session, Delivery, rows[0].pk)
 
     claimed = _claim_within_two_seconds(issue.pk)
 
     assert claimed is not None and claimed.id == rows[1].pk
 
 
-def test_a_subscriber_whose_subscription_is_being_edited_still_gets_their_copy(
-    pg, other_session
-):
+def test_a_subscriber_whose_subscription_is_being_edited_still_gets_their_copy(pg, other_session):
     """The claim locks the delivery row only: a request holding the subscription (or the
     user) row does not make the batch skip that reader."""
     issue, rows = sending_issue(1)
-    other_session.execute(
-        f"SELECT id FROM {Subscription._meta.db_table} WHERE id = %s FOR UPDATE",
-        [rows[0].subscription_id],
-    )
+    _hold(other_session, Subscription, rows[0].subscription_id)
 
     claimed = _claim_within_two_seconds(issue.pk)
 
