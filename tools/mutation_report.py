@@ -144,26 +144,28 @@ def markdown(report: dict) -> str:
         f"**{totals['score']} %** of the {totals['mutants'] - totals['equivalent'] - totals['not checked']} "
         f"non-equivalent mutants killed ({totals['killed']} by a failing test, {totals['timeout']} "
         f"by a timeout); {totals['equivalent']} equivalent, {totals['survived']} survived, "
-        f"{totals['no tests']} reached by no test of the selection. Written by "
+        f"{totals['no tests']} reached by no test of the selection, "
+        f"{totals['not checked']} not run yet. Written by "
         "`tools/mutation_report.py` from `mutants/`; the same figures and every survivor's diff "
         "are in `docs/mutation-report.json`.",
         "",
-        "| module | mutants | killed | timeouts | survived | equivalent | no tests | score |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| module | mutants | killed | timeouts | survived | equivalent | no tests | not run | score |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for path, row in report["modules"].items():
-        if not row["measured"]:
-            lines.append(f"| `{path}` | not measured | | | | | | |")
+        if not row["measured"] or row["not checked"] == row["mutants"]:
+            lines.append(f"| `{path}` | {row['mutants']} | not run | | | | | | |")
             continue
         score = "" if row["score"] is None else f"{row['score']} %"
         lines.append(
             f"| `{path}` | {row['mutants']} | {row['killed']} | {row['timeout']} | "
-            f"{row['survived']} | {row['equivalent']} | {row['no tests']} | {score} |"
+            f"{row['survived']} | {row['equivalent']} | {row['no tests']} | "
+            f"{row['not checked']} | {score} |"
         )
     lines.append(
         f"| **all** | {totals['mutants']} | {totals['killed']} | {totals['timeout']} | "
         f"{totals['survived']} | {totals['equivalent']} | {totals['no tests']} | "
-        f"**{totals['score']} %** |"
+        f"{totals['not checked']} | **{totals['score']} %** |"
     )
     open_ = [
         (path, s)
