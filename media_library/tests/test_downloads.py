@@ -365,6 +365,39 @@ def test_matching_etag_is_not_modified(verified_client, signed_url):
     assert response.status_code == 304 and body(response) == b""
 
 
+def test_if_range_with_another_date_sends_the_whole_file(verified_client, signed_url):
+    """A date other than the file's (a resumed download of an older copy) gets the whole
+    current file, not a range of it."""
+    from django.utils.http import http_date, parse_http_date
+
+    modified = verified_client.get(signed_url)["Last-Modified"]
+    older = http_date(parse_http_date(modified) - 3600)
+
+    response = verified_client.get(signed_url, HTTP_RANGE="bytes=10-19", HTTP_IF_RANGE=older)
+
+    assert response.status_code == 200 and body(response) == DATA
+
+
+@pytest.mark.parametrize(
+    "if_none_match",
+    ["{etag}", "W/{etag}", '"other", {etag}', '{etag}, "other"', '"a",{etag}', "*"],
+    ids=["strong", "weak", "second-of-two", "first-of-two", "no-space", "any"],
+)
+def test_a_cached_copy_that_matches_is_not_sent_again(verified_client, signed_url, if_none_match):
+    """RFC 9110 If-None-Match: weak comparison, any tag of the list, or `*`."""
+    etag = verified_client.get(signed_url)["ETag"]
+
+    response = verified_client.get(signed_url, HTTP_IF_NONE_MATCH=if_none_match.format(etag=etag))
+
+    assert response.status_code == 304 and body(response) == b""
+
+
+def test_a_cached_copy_with_another_tag_gets_the_file(verified_client, signed_url):
+    response = verified_client.get(signed_url, HTTP_IF_NONE_MATCH='"other", W/"another"')
+
+    assert response.status_code == 200 and body(response) == DATA
+
+
 def test_head_gives_the_headers_without_the_bytes(verified_client, signed_url):
     response = verified_client.head(signed_url)
     assert response.status_code == 200
