@@ -367,3 +367,19 @@ def test_in_process_mode_drains_the_issue_in_one_call_and_defers_no_retry():
     issue = IssueFactory(status=Issue.Status.SENDING, send_started_at=timezone.now())
 
     assert sending.enqueue_batches(issue_id=issue.pk, count=4, countdown=0.5) == 0
+
+
+def test_a_configured_send_interval_pauses_after_each_message(smtp, settings, monkeypatch):
+    """NEWSLETTER_SEND_INTERVAL_SECONDS, for a provider's rate limit: one pause per message
+    sent, and the batch still stops at its size."""
+    pauses = []
+    monkeypatch.setattr(sending.time, "sleep", pauses.append)
+    settings.NEWSLETTER_SEND_INTERVAL_SECONDS = 0.25
+    issue, _ = sending_issue(3)
+
+    result = sending.send_batch(issue_id=issue.pk, batch_size=2)
+
+    # The next batch (queued because this one was full) runs in process here.
+    assert (result.sent, result.follow_up) == (2, "next batch")
+    assert pauses == [0.25, 0.25, 0.25]
+    assert len(smtp.messages) == 3

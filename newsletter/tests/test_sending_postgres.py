@@ -297,3 +297,21 @@ def test_rows_are_claimed_in_the_order_they_fell_due(pg):
     assert first.id == waiting.pk
     assert first.next_attempt_at == waiting.next_attempt_at
     assert retried.pk < waiting.pk
+
+
+def test_a_configured_send_interval_pauses_after_each_message_between_transactions(
+    pg, smtp, settings, monkeypatch
+):
+    """The worker's path (one round trip per message): a pause per message, and the batch
+    stops at its size."""
+    pauses = []
+    monkeypatch.setattr(sending.time, "sleep", pauses.append)
+    settings.NEWSLETTER_SEND_INTERVAL_SECONDS = 0.25
+    issue, _ = sending_issue(3)
+
+    result = sending.send_batch(issue_id=issue.pk, batch_size=2)
+
+    # The next batch (queued because this one was full) runs in process here.
+    assert (result.sent, result.follow_up) == (2, "next batch")
+    assert pauses == [0.25, 0.25, 0.25]
+    assert len(smtp.messages) == 3
