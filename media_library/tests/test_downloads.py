@@ -214,6 +214,75 @@ def test_full_download_is_streamed_as_an_attachment_with_validators(verified_cli
     assert response["ETag"].startswith('"') and response["Last-Modified"]
 
 
+def test_the_streamed_files_validators_are_its_checksum_and_its_modification_time(
+    verified_client, signed_url, rendition
+):
+    """The ETag is the file's checksum (so a copy elsewhere matches), Last-Modified the
+    stored file's time, and no shared cache may keep it."""
+    from django.utils.http import http_date
+
+    response = verified_client.get(signed_url)
+
+    assert response["ETag"] == f'"{rendition.checksum_sha256[:32]}"'
+    modified = rendition.file.storage.get_modified_time(rendition.file.name)
+    assert response["Last-Modified"] == http_date(modified.timestamp())
+    assert {"private", "no-transform"} <= set(response["Cache-Control"].split(", "))
+
+
+def test_a_storage_without_modification_times_streams_without_date_validators(rf, tmp_path):
+    """Storages that cannot tell a file's time still stream it whole, with no invented
+    ETag or Last-Modified."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import FileSystemStorage
+
+    class NoTimes(FileSystemStorage):
+        def get_modified_time(self, name):
+            raise NotImplementedError
+
+    storage = NoTimes(location=tmp_path)
+    name = storage.save("clip.mp4", ContentFile(DATA))
+
+    response = delivery.streamed_file_response(
+        rf.get("/"), storage=storage, name=name, filename="clip.mp4", content_type="video/mp4"
+    )
+
+    assert response.status_code == 200 and body(response) == DATA
+    assert not response.has_header("ETag") and not response.has_header("Last-Modified")
+
+
+def test_with_no_checksum_the_etag_is_the_size_and_time_in_hex(rf, tmp_path):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import FileSystemStorage
+
+    storage = FileSystemStorage(location=tmp_path)
+    name = storage.save("clip.mp4", ContentFile(DATA))
+    stamp = int(storage.get_modified_time(name).timestamp())
+
+    response = delivery.streamed_file_response(
+        rf.get("/"), storage=storage, name=name, filename="clip.mp4", content_type="video/mp4"
+    )
+
+    assert response["ETag"] == f'"{SIZE:x}-{stamp:x}"'
+
+
+@pytest.mark.parametrize(
+    ("offset", "status"),
+    [(0, 304), (3600, 304), (-3600, 200)],
+    ids=["same-second", "later", "older"],
+)
+def test_if_modified_since_the_files_time_or_later_is_not_sent_again(
+    verified_client, signed_url, rendition, offset, status
+):
+    from django.utils.http import http_date
+
+    modified = rendition.file.storage.get_modified_time(rendition.file.name).timestamp()
+
+    response = verified_client.get(signed_url, HTTP_IF_MODIFIED_SINCE=http_date(modified + offset))
+
+    assert response.status_code == status
+    assert body(response) == (b"" if status == 304 else DATA)
+
+
 @pytest.mark.parametrize(
     ("header", "start", "end"),
     [
