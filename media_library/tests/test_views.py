@@ -303,3 +303,21 @@ def test_the_cached_video_page_asks_only_unverified_accounts_to_verify(
 
     assert [ask in r.content.decode() for r in pages[verified_client]] == [False, False]
     assert [ask in r.content.decode() for r in pages[unverified_client]] == [True, True]
+
+
+def test_an_unverified_readers_video_page_asks_once_whether_they_may_download(client):
+    """The cache's variant and the page both need the answer: it is asked once per request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.tests.factories import UserFactory
+
+    video = VideoFactory()
+    RenditionFactory(video=video)
+    client.force_login(UserFactory(verified=False))
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(video.get_absolute_url())
+
+    assert response.context["can_download"] is False
+    assert sum("account_emailaddress" in q["sql"] for q in queries.captured_queries) == 1
