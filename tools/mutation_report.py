@@ -104,7 +104,7 @@ def collect() -> dict:
                 )
                 continue
             row[status] = row.get(status, 0) + 1
-            if status not in ("killed", "timeout"):
+            if status not in ("killed", "timeout", "not checked"):
                 row["survivors"].append(
                     {"mutant": name, "status": status, "diff": diff_of(name, path)}
                 )
