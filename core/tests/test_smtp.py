@@ -73,3 +73,39 @@ def test_a_failure_is_described_by_its_class_and_the_servers_answer():
 
     assert describe(exc) == "SMTPDataError: (451, b'4.3.0 Try again later')"
     assert len(describe(OSError("x" * 5000))) == 2000
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (smtplib.SMTPDataError(500, b"5.5.2 Syntax error"), Failure.PERMANENT),
+        (smtplib.SMTPDataError(499, b"4.x edge"), Failure.TEMPORARY),
+        (
+            smtplib.SMTPRecipientsRefused({"a@example.com": (500, b"5.5.2 Syntax error")}),
+            Failure.PERMANENT,
+        ),
+        (
+            smtplib.SMTPRecipientsRefused(
+                {"a@example.com": (500, b"no"), "b@example.com": (499, b"later")}
+            ),
+            Failure.TEMPORARY,
+        ),
+    ],
+    ids=["500-data", "499-data", "500-recipient", "one-recipient-still-4xx"],
+)
+def test_every_5xx_from_500_on_is_permanent_and_anything_below_is_temporary(exc, kind):
+    """RFC 5321: the first digit decides, so 500 itself is a permanent refusal."""
+    assert classify(exc) is kind
+
+
+def test_a_temporary_delivery_error_is_stored_with_the_servers_answer():
+    from datetime import UTC, datetime
+
+    from core.smtp import TemporaryDeliveryError
+
+    error = TemporaryDeliveryError(
+        "451 4.7.1 greylisted", retry_at=datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    )
+
+    assert describe(error) == "TemporaryDeliveryError: 451 4.7.1 greylisted"
+    assert error.retry_at == datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

@@ -164,6 +164,26 @@ def test_x_accel_redirect_of_a_non_ascii_name_is_the_percent_encoded_path(
     assert response["X-Accel-Redirect"].isascii()
 
 
+def test_the_file_nginx_sends_is_private_to_the_account_and_named_for_saving(
+    verified_client, verified_user, settings
+):
+    """No shared cache may keep a gated file, no proxy may re-encode it, and the browser
+    saves it under the rendition's name: nginx passes these headers of the portal on."""
+    rendition = stored_rendition(f"renditions/{uuid.uuid4().hex}/clip.mp4", b"not really")
+    settings.DOWNLOAD_ACCEL_REDIRECT_PREFIX = "/protected/"
+
+    response = verified_client.get(
+        delivery.signed_download_url(user=verified_user, rendition=rendition)
+    )
+
+    directives = set(response["Cache-Control"].split(", "))
+    assert {"private", "no-transform", "no-store"} <= directives
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{rendition.download_filename()}"'
+    )
+    assert response["Content-Type"] == "video/mp4"
+
+
 @pytest.mark.integration
 def test_nginx_serves_a_non_ascii_name_through_x_accel_redirect(nginx, verified_user, settings):
     from django.test import Client

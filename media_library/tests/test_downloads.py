@@ -214,6 +214,80 @@ def test_full_download_is_streamed_as_an_attachment_with_validators(verified_cli
     assert response["ETag"].startswith('"') and response["Last-Modified"]
 
 
+def test_the_streamed_files_validators_are_its_checksum_and_its_modification_time(
+    verified_client, signed_url, rendition
+):
+    """The ETag is the file's checksum (so a copy elsewhere matches), Last-Modified the
+    stored file's time, and no shared cache may keep it."""
+    import os
+
+    from django.utils.http import http_date
+
+    a_year_ago = time.time() - 365 * 86400
+    os.utime(rendition.file.path, (a_year_ago, a_year_ago))
+
+    response = verified_client.get(signed_url)
+
+    assert response["ETag"] == f'"{rendition.checksum_sha256[:32]}"'
+    modified = rendition.file.storage.get_modified_time(rendition.file.name)
+    assert response["Last-Modified"] == http_date(modified.timestamp())
+    assert {"private", "no-transform"} <= set(response["Cache-Control"].split(", "))
+
+
+def test_a_storage_without_modification_times_streams_without_date_validators(rf, tmp_path):
+    """Storages that cannot tell a file's time still stream it whole, with no invented
+    ETag or Last-Modified."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import FileSystemStorage
+
+    class NoTimes(FileSystemStorage):
+        def get_modified_time(self, name):
+            raise NotImplementedError
+
+    storage = NoTimes(location=tmp_path)
+    name = storage.save("clip.mp4", ContentFile(DATA))
+
+    response = delivery.streamed_file_response(
+        rf.get("/"), storage=storage, name=name, filename="clip.mp4", content_type="video/mp4"
+    )
+
+    assert response.status_code == 200 and body(response) == DATA
+    assert not response.has_header("ETag") and not response.has_header("Last-Modified")
+
+
+def test_with_no_checksum_the_etag_is_the_size_and_time_in_hex(rf, tmp_path):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import FileSystemStorage
+
+    storage = FileSystemStorage(location=tmp_path)
+    name = storage.save("clip.mp4", ContentFile(DATA))
+    stamp = int(storage.get_modified_time(name).timestamp())
+
+    response = delivery.streamed_file_response(
+        rf.get("/"), storage=storage, name=name, filename="clip.mp4", content_type="video/mp4"
+    )
+
+    assert response["ETag"] == f'"{SIZE:x}-{stamp:x}"'
+
+
+@pytest.mark.parametrize(
+    ("offset", "status"),
+    [(0, 304), (3600, 304), (-3600, 200)],
+    ids=["same-second", "later", "older"],
+)
+def test_if_modified_since_the_files_time_or_later_is_not_sent_again(
+    verified_client, signed_url, rendition, offset, status
+):
+    from django.utils.http import http_date
+
+    modified = rendition.file.storage.get_modified_time(rendition.file.name).timestamp()
+
+    response = verified_client.get(signed_url, HTTP_IF_MODIFIED_SINCE=http_date(modified + offset))
+
+    assert response.status_code == status
+    assert body(response) == (b"" if status == 304 else DATA)
+
+
 @pytest.mark.parametrize(
     ("header", "start", "end"),
     [
@@ -363,6 +437,39 @@ def test_matching_etag_is_not_modified(verified_client, signed_url):
     etag = verified_client.get(signed_url)["ETag"]
     response = verified_client.get(signed_url, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 304 and body(response) == b""
+
+
+def test_if_range_with_another_date_sends_the_whole_file(verified_client, signed_url):
+    """A date other than the file's (a resumed download of an older copy) gets the whole
+    current file, not a range of it."""
+    from django.utils.http import http_date, parse_http_date
+
+    modified = verified_client.get(signed_url)["Last-Modified"]
+    older = http_date(parse_http_date(modified) - 3600)
+
+    response = verified_client.get(signed_url, HTTP_RANGE="bytes=10-19", HTTP_IF_RANGE=older)
+
+    assert response.status_code == 200 and body(response) == DATA
+
+
+@pytest.mark.parametrize(
+    "if_none_match",
+    ["{etag}", "W/{etag}", '"other", {etag}', '{etag}, "other"', '"a",{etag}', "*"],
+    ids=["strong", "weak", "second-of-two", "first-of-two", "no-space", "any"],
+)
+def test_a_cached_copy_that_matches_is_not_sent_again(verified_client, signed_url, if_none_match):
+    """RFC 9110 If-None-Match: weak comparison, any tag of the list, or `*`."""
+    etag = verified_client.get(signed_url)["ETag"]
+
+    response = verified_client.get(signed_url, HTTP_IF_NONE_MATCH=if_none_match.format(etag=etag))
+
+    assert response.status_code == 304 and body(response) == b""
+
+
+def test_a_cached_copy_with_another_tag_gets_the_file(verified_client, signed_url):
+    response = verified_client.get(signed_url, HTTP_IF_NONE_MATCH='"other", W/"another"')
+
+    assert response.status_code == 200 and body(response) == DATA
 
 
 def test_head_gives_the_headers_without_the_bytes(verified_client, signed_url):

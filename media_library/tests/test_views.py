@@ -368,3 +368,48 @@ def test_the_shot_list_speaks_french(client):
         "Sous-titres",
     ]:
         assert text in html, text
+
+
+@pytest.mark.parametrize("first", ["verified", "unverified"])
+def test_the_cached_video_page_asks_only_unverified_accounts_to_verify(
+    client, verified_client, first
+):
+    """Signed-in readers share cached pages per variant: whoever is served first, a verified
+    account is not asked to verify and an unverified one is."""
+    from django.test import Client
+
+    from accounts.tests.factories import UserFactory
+
+    video = VideoFactory()
+    RenditionFactory(video=video)
+    unverified_client = Client()
+    unverified_client.force_login(UserFactory(verified=False))
+    ask = "Verify your email address to download videos."
+    order = [verified_client, unverified_client]
+    if first == "unverified":
+        order.reverse()
+
+    pages = {}
+    for reader in order + order:  # the second round comes from the cache
+        pages.setdefault(reader, []).append(reader.get(video.get_absolute_url()))
+
+    assert [ask in r.content.decode() for r in pages[verified_client]] == [False, False]
+    assert [ask in r.content.decode() for r in pages[unverified_client]] == [True, True]
+
+
+def test_an_unverified_readers_video_page_asks_once_whether_they_may_download(client):
+    """The cache's variant and the page both need the answer: it is asked once per request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.tests.factories import UserFactory
+
+    video = VideoFactory()
+    RenditionFactory(video=video)
+    client.force_login(UserFactory(verified=False))
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(video.get_absolute_url())
+
+    assert response.context["can_download"] is False
+    assert sum("account_emailaddress" in q["sql"] for q in queries.captured_queries) == 1

@@ -270,3 +270,116 @@ def test_the_local_runs_console_backend_prints_every_copy(run_on_commit, setting
     assert all(f"To: {s.user.email}" in printed for s in subscribers)
     issue.refresh_from_db()
     assert issue.status == Issue.Status.SENT
+
+
+def test_a_send_counts_as_stalled_after_300_seconds_without_an_attempt(smtp):
+    """The default (NEWSLETTER_STALLED_AFTER_SECONDS, 300 s): at 299 s since the last attempt
+    the send is left alone, at 300 s its batches are queued again; likewise a row due for
+    299 s is left to its own retry and one due for 300 s is resumed."""
+    import time_machine
+
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        long_ago = now - timedelta(hours=1)
+        recent = IssueFactory(status=Issue.Status.SENDING, send_started_at=long_ago)
+        DeliveryFactory(issue=recent, next_attempt_at=long_ago)
+        DeliveryFactory(issue=recent, status="sent", last_attempt_at=now - timedelta(seconds=299))
+        not_yet_due = IssueFactory(status=Issue.Status.SENDING, send_started_at=long_ago)
+        DeliveryFactory(issue=not_yet_due, next_attempt_at=now - timedelta(seconds=299))
+
+        assert sending.resume_stalled_sends() == []
+
+        Delivery.objects.filter(issue=recent, status="sent").update(
+            last_attempt_at=now - timedelta(seconds=300)
+        )
+        Delivery.objects.filter(issue=not_yet_due).update(
+            next_attempt_at=now - timedelta(seconds=300)
+        )
+        assert sorted(sending.resume_stalled_sends()) == sorted([recent.pk, not_yet_due.pk])
+
+
+def test_resuming_goes_on_past_finished_and_moving_issues(smtp):
+    """Issues come newest first: a finished one and a moving one ahead of a stalled one do
+    not stop the stalled one from being resumed."""
+    long_ago = timezone.now() - timedelta(hours=1)
+    stalled = IssueFactory(status=Issue.Status.SENDING, send_started_at=long_ago)
+    DeliveryFactory(issue=stalled, next_attempt_at=long_ago)
+    moving = IssueFactory(status=Issue.Status.SENDING, send_started_at=long_ago)
+    DeliveryFactory(issue=moving, next_attempt_at=timezone.now() + timedelta(minutes=5))
+    finished = IssueFactory(status=Issue.Status.SENDING, send_started_at=long_ago)
+    DeliveryFactory(issue=finished, status="sent")
+
+    assert sending.resume_stalled_sends(stalled_after_seconds=60) == [stalled.pk]
+
+    finished.refresh_from_db()
+    stalled.refresh_from_db()
+    assert (finished.status, stalled.status) == (Issue.Status.SENT, Issue.Status.SENT)
+
+
+@pytest.fixture
+def broker_mode():
+    """Tasks go to a broker, not run in process (restored after the test)."""
+    from celery import current_app
+
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = False
+    yield
+    current_app.conf.task_always_eager = eager
+
+
+def test_a_resumed_send_queues_its_4_parallel_batches_on_the_broker(broker_mode, monkeypatch):
+    """With a real broker (not the in-process mode of the one-command run) a resumed issue
+    gets NEWSLETTER_PARALLEL_BATCHES (4) batch tasks, and resume reports it."""
+    queued = []
+    monkeypatch.setattr(
+        sending, "enqueue", lambda name, *args, **kwargs: queued.append((name, args, kwargs))
+    )
+    long_ago = timezone.now() - timedelta(hours=1)
+    issue = IssueFactory(status=Issue.Status.SENDING, send_started_at=long_ago)
+    DeliveryFactory(issue=issue, next_attempt_at=long_ago)
+
+    assert sending.resume_stalled_sends(stalled_after_seconds=60) == [issue.pk]
+    assert queued == [("newsletter.tasks.send_batch", (issue.pk,), {"countdown": 0})] * 4
+    assert sending.enqueue_batches(issue_id=issue.pk, count=2, countdown=30) == 2
+    assert queued[-1] == ("newsletter.tasks.send_batch", (issue.pk,), {"countdown": 30})
+
+
+def test_a_broker_that_refuses_a_batch_stops_the_queueing_and_says_how_many_went(
+    broker_mode, monkeypatch
+):
+    calls = []
+
+    def broker_down_after_one(name, *args, **kwargs):
+        calls.append(name)
+        if len(calls) > 1:
+            raise ConnectionError("broker unavailable")
+
+    monkeypatch.setattr(sending, "enqueue", broker_down_after_one)
+    issue = IssueFactory(status=Issue.Status.SENDING, send_started_at=timezone.now())
+
+    assert sending.enqueue_batches(issue_id=issue.pk, count=4) == 1
+    assert len(calls) == 2
+
+
+def test_in_process_mode_drains_the_issue_in_one_call_and_defers_no_retry():
+    """The one-command run: one batch call does it all; a delayed retry would run at once
+    and spin, so none is queued (the next resume picks those rows up)."""
+    issue = IssueFactory(status=Issue.Status.SENDING, send_started_at=timezone.now())
+
+    assert sending.enqueue_batches(issue_id=issue.pk, count=4, countdown=0.5) == 0
+
+
+def test_a_configured_send_interval_pauses_after_each_message(smtp, settings, monkeypatch):
+    """NEWSLETTER_SEND_INTERVAL_SECONDS, for a provider's rate limit: one pause per message
+    sent, and the batch still stops at its size."""
+    pauses = []
+    monkeypatch.setattr(sending.time, "sleep", pauses.append)
+    settings.NEWSLETTER_SEND_INTERVAL_SECONDS = 0.25
+    issue, _ = sending_issue(3)
+
+    result = sending.send_batch(issue_id=issue.pk, batch_size=2)
+
+    # The next batch (queued because this one was full) runs in process here.
+    assert (result.sent, result.follow_up) == (2, "next batch")
+    assert pauses == [0.25, 0.25, 0.25]
+    assert len(smtp.messages) == 3

@@ -205,3 +205,113 @@ def test_send_issue_writes_one_delivery_per_active_subscriber(pg, smtp, make_sub
     assert {(d.status, d.attempts) for d in deliveries} == {("sent", 1)}
     assert issue.status == Issue.Status.SENT
     assert received_per_address(smtp) == {s.user.email: 1 for s in subscribers}
+
+
+def test_each_new_delivery_starts_pending_untried_without_error_and_due_at_once(
+    pg, make_subscribers
+):
+    """The rows the single INSERT ... SELECT writes: what the admin and the batches see."""
+    subscribers = make_subscribers(2)
+    issue = IssueFactory()
+    now = timezone.now()
+
+    assert sending._create_deliveries(issue=issue, now=now) == 2
+
+    rows = Delivery.objects.filter(issue=issue).order_by("pk")
+    assert [
+        (d.subscription_id, d.email, d.status, d.attempts, d.last_error, d.created_at) for d in rows
+    ] == [(s.pk, s.user.email, "pending", 0, "", now) for s in subscribers]
+    assert {d.next_attempt_at for d in rows} == {now}
+    assert sending._create_deliveries(issue=issue, now=now) == 0  # never twice
+
+
+@pytest.fixture
+def other_session(pg):
+    """A second PostgreSQL session, as another worker or a web request holds rows."""
+    import psycopg
+
+    params = {
+        key: value
+        for key, value in connection.get_connection_params().items()
+        if key not in ("cursor_factory", "context", "prepare_threshold")
+    }
+    session = psycopg.connect(**params)
+    yield session
+    session.rollback()
+    session.close()
+
+
+def _hold(session, model, pk: int) -> None:
+    """Lock one row in `session`'s open transaction."""
+    from psycopg import sql
+
+    session.execute(
+        sql.SQL("SELECT id FROM {} WHERE id = %s FOR UPDATE").format(
+            sql.Identifier(model._meta.db_table)
+        ),
+        [pk],
+    )
+
+
+def _claim_within_two_seconds(issue_id: int):
+    """claim_next in its own transaction; waiting on a lock fails instead of hanging."""
+    from django.db import transaction
+
+    from newsletter import claims
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+        return claims.claim_next(issue_id)
+
+
+def test_a_row_another_batch_holds_is_skipped_without_waiting(pg, other_session):
+    issue, rows = sending_issue(2)
+    _hold(other_session, Delivery, rows[0].pk)
+
+    claimed = _claim_within_two_seconds(issue.pk)
+
+    assert claimed is not None and claimed.id == rows[1].pk
+
+
+def test_a_subscriber_whose_subscription_is_being_edited_still_gets_their_copy(pg, other_session):
+    """The claim locks the delivery row only: a request holding the subscription (or the
+    user) row does not make the batch skip that reader."""
+    issue, rows = sending_issue(1)
+    _hold(other_session, Subscription, rows[0].subscription_id)
+
+    claimed = _claim_within_two_seconds(issue.pk)
+
+    assert claimed is not None and claimed.id == rows[0].pk
+
+
+def test_rows_are_claimed_in_the_order_they_fell_due(pg):
+    """A row put back for a retry goes behind the rows due before it, whatever its id."""
+    now = timezone.now()
+    issue, _ = sending_issue(0)
+    retried = DeliveryFactory(issue=issue, next_attempt_at=now - timedelta(minutes=1))
+    waiting = DeliveryFactory(issue=issue, next_attempt_at=now - timedelta(minutes=10))
+
+    first = _claim_within_two_seconds(issue.pk)
+
+    assert first.id == waiting.pk
+    assert first.next_attempt_at == waiting.next_attempt_at
+    assert retried.pk < waiting.pk
+
+
+def test_a_configured_send_interval_pauses_after_each_message_between_transactions(
+    pg, smtp, settings, monkeypatch
+):
+    """The worker's path (one round trip per message): a pause per message, and the batch
+    stops at its size."""
+    pauses = []
+    monkeypatch.setattr(sending.time, "sleep", pauses.append)
+    settings.NEWSLETTER_SEND_INTERVAL_SECONDS = 0.25
+    issue, _ = sending_issue(3)
+
+    result = sending.send_batch(issue_id=issue.pk, batch_size=2)
+
+    # The next batch (queued because this one was full) runs in process here.
+    assert (result.sent, result.follow_up) == (2, "next batch")
+    assert pauses == [0.25, 0.25, 0.25]
+    assert len(smtp.messages) == 3

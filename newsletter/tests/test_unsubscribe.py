@@ -42,6 +42,25 @@ def test_forged_or_altered_tokens_are_refused(forge):
         user_for_unsubscribe_token(forge(token))
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [[7], "7", 7, None, {"u": "7"}, {"user": 7}],
+    ids=["list", "string", "number", "null", "id-as-text", "no-u"],
+)
+def test_a_token_we_signed_over_something_other_than_a_user_id_is_refused(payload):
+    """Our signature on a payload we never issue (a token from another feature sharing the
+    salt, an old format) is refused as invalid, never a server error nor a guessed user."""
+    from django.core import signing
+
+    from newsletter.unsubscribe import UNSUBSCRIBE_SALT
+
+    UserFactory(pk=7)
+    token = signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(payload)
+
+    with pytest.raises(InvalidUnsubscribeToken):
+        user_for_unsubscribe_token(token)
+
+
 def test_each_subscriber_gets_links_with_their_own_token(site_url):
     ada, bo = UserFactory(), UserFactory()
     links = UnsubscribeLinks()

@@ -116,6 +116,31 @@ def test_download_guard_sends_anonymous_users_to_log_in_and_back(rf, django_user
     assert response.url == f"{reverse('account_login')}?next=%2Fvideos%2Fsummit%2F"
 
 
+def test_pages_ask_the_database_once_per_session_whether_the_address_is_verified(
+    rf, django_assert_num_queries
+):
+    """The download buttons' check is remembered for the user it was seen for: the second
+    page view asks nothing; another user in the same session is asked again."""
+    from django.contrib.auth import SESSION_KEY
+
+    from accounts.guards import session_has_verified_email
+
+    verified, other = UserFactory(), UserFactory(verified=False)
+    request = rf.get("/videos/")
+    request.user = verified
+    request.session = {SESSION_KEY: str(verified.pk)}
+
+    with django_assert_num_queries(1):
+        assert session_has_verified_email(request) is True
+    with django_assert_num_queries(0):
+        assert session_has_verified_email(request) is True
+
+    request.user = other
+    request.session[SESSION_KEY] = str(other.pk)
+    with django_assert_num_queries(1):
+        assert session_has_verified_email(request) is False
+
+
 def test_download_guard_lets_verified_accounts_through_and_stops_unverified_ones(rf):
     @verified_account_required()
     def download(request):

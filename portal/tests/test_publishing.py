@@ -158,3 +158,99 @@ def test_a_scheduled_item_needs_a_time_and_a_published_one_no_future_time(kind):
     with pytest.raises(ValidationError) as error:
         item.clean()
     assert "published_at" in error.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("status", "offset", "message"),
+    [
+        (Status.SCHEDULED, None, "Choose the publication time of a scheduled item."),
+        (
+            Status.PUBLISHED,
+            HOUR,
+            "This time is in the future: choose the status Scheduled instead.",
+        ),
+    ],
+)
+def test_the_editor_is_told_what_to_change_in_the_publication_time(kind, status, offset, message):
+    _model, make = kind
+    item = make()
+    item.status = status
+    item.published_at = None if offset is None else timezone.now() + offset
+
+    with pytest.raises(ValidationError) as error:
+        item.clean()
+
+    assert error.value.message_dict == {"published_at": [message]}
+
+
+@pytest.mark.parametrize(
+    ("status", "offset"),
+    [
+        (Status.DRAFT, None),
+        (Status.DRAFT, HOUR),
+        (Status.SCHEDULED, HOUR),
+        (Status.SCHEDULED, -HOUR),
+        (Status.PUBLISHED, None),
+        (Status.PUBLISHED, -HOUR),
+        (Status.PUBLISHED, datetime.timedelta(0)),
+    ],
+    ids=[
+        "draft",
+        "draft-with-a-time",
+        "scheduled-ahead",
+        "scheduled-past",
+        "published-without-time",
+        "published-an-hour-ago",
+        "published-this-instant",
+    ],
+)
+def test_every_other_state_and_time_an_editor_picks_is_accepted(kind, status, offset):
+    _model, make = kind
+    item = make()
+    with time_machine.travel(timezone.now(), tick=False):
+        item.status = status
+        item.published_at = None if offset is None else timezone.now() + offset
+        item.clean()
+
+
+def test_choosing_draft_in_the_form_unpublishes_and_published_publishes_now(kind):
+    _model, make = kind
+    item = make(Status.PUBLISHED, timezone.now() - HOUR)
+
+    publishing.set_state(item=item, status=Status.DRAFT, at=None)
+    assert _state(item) == (Status.DRAFT, None)
+
+    with time_machine.travel(timezone.now(), tick=False):
+        publishing.set_state(item=item, status=Status.PUBLISHED, at=None)
+        assert _state(item) == (Status.PUBLISHED, timezone.now())
+
+
+def test_due_without_a_time_means_due_now(kind):
+    model, make = kind
+    due = make(Status.SCHEDULED, timezone.now() - HOUR)
+    make(Status.SCHEDULED, timezone.now() + HOUR)
+
+    assert list(model.objects.due()) == [due]
+
+
+def test_each_change_tells_the_apps_which_items_of_which_model_changed(kind):
+    """`publication_changed` names the model as its sender: media_library listens for Video
+    only (its thumbnails and previews follow the video's publication)."""
+    model, make = kind
+    item = make()
+    heard: list[list[int]] = []
+
+    def receiver(sender, pks, **kwargs):
+        heard.append(pks)
+
+    publishing.publication_changed.connect(receiver, sender=model, weak=False)
+    try:
+        publishing.publish(item=item)
+        publishing.unpublish(item=item)
+        make(Status.SCHEDULED, timezone.now() - HOUR)
+        publishing.publish_due(model=model)
+    finally:
+        publishing.publication_changed.disconnect(receiver, sender=model)
+
+    assert heard[:2] == [[item.pk], [item.pk]]
+    assert len(heard) == 3 and len(heard[2]) == 1
