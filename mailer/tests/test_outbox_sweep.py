@@ -38,7 +38,7 @@ def test_the_sweep_tries_every_due_email_and_counts_each_outcome(smtp):
 
     counts = services.sweep_outbox(older_than_seconds=0)
 
-    assert counts == {"sent": 2, "failed": 1, "retry_later": 1, "skipped": 0}
+    assert counts == {"sent": 2, "failed": 1, "retry_later": 1, "skipped": 0, "errors": 0}
     assert len(smtp.messages_to("a@example.org")) == len(smtp.messages_to("b@example.org")) == 1
     later.refresh_from_db()
     assert (later.status, later.attempts) == (OutboundEmail.Status.PENDING, 1)
@@ -60,6 +60,7 @@ def test_an_email_another_worker_holds_is_counted_as_skipped(mailoutbox, monkeyp
         "failed": 0,
         "retry_later": 0,
         "skipped": 1,
+        "errors": 0,
     }
     assert mailoutbox == []
     email.refresh_from_db()
