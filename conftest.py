@@ -192,12 +192,24 @@ def celery_worker(_session_worker, transactional_db) -> Iterator[CeleryWorkerPro
     app.conf.task_always_eager = True
 
 
+WORKER_QUEUES = ("celery", "email", "media")
+
+
 @pytest.fixture
 def start_celery_worker(worker_environment, tmp_path: Path, transactional_db):
-    """Start extra worker processes (for kill-and-resume drills); all are stopped at the end."""
+    """Start extra worker processes (for kill-and-resume drills); all are stopped at the end.
+
+    They are the only workers taking tasks while the drill runs: a worker already running
+    (the session's, started by whichever test ran earlier in this order) stops consuming
+    every queue until the drill ends, or it would take the drill's tasks with its own
+    settings and media folder.
+    """
     from portal.celery import app
 
     app.conf.task_always_eager = False
+    others = [name for reply in app.control.ping(timeout=1.0) for name in reply]
+    for queue in WORKER_QUEUES if others else ():
+        app.control.cancel_consumer(queue, destination=others, reply=True, timeout=2)
     workers: list[CeleryWorkerProcess] = []
 
     def start(**extra_env: str) -> CeleryWorkerProcess:
@@ -213,6 +225,8 @@ def start_celery_worker(worker_environment, tmp_path: Path, transactional_db):
     yield start
     for worker in workers:
         worker.stop()
+    for queue in WORKER_QUEUES if others else ():
+        app.control.add_consumer(queue, destination=others, reply=True, timeout=2)
     app.conf.task_always_eager = True
 
 

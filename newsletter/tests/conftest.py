@@ -14,19 +14,9 @@ def site_url(settings) -> str:
 
 @pytest.fixture
 def exclusive_workers(start_celery_worker):
-    """Start drill workers with their own settings, the only ones taking newsletter tasks.
-
-    The session worker (started by another test) would otherwise take half the batches with
-    its default settings: it stops consuming the "email" queue until the drill ends.
-    """
-    from celery import current_app as app
-
-    others = [name for reply in app.control.ping(timeout=1.0) for name in reply]
-    if others:
-        app.control.cancel_consumer("email", destination=others, reply=True, timeout=2)
-    yield start_celery_worker
-    if others:
-        app.control.add_consumer("email", destination=others, reply=True, timeout=2)
+    """Start drill workers with their own settings, the only ones taking newsletter tasks
+    (`start_celery_worker` stops any other worker consuming until the drill ends)."""
+    return start_celery_worker
 
 
 @pytest.fixture
