@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from media_library.models import Category, Event, Rendition, Tag, Video
+from media_library.services import TECHNICAL_FIELDS
 from speeches.models import Speech
 
 
@@ -100,25 +101,7 @@ class RenditionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Rendition
-        fields = [
-            "id",
-            "label",
-            "container",
-            "video_codec",
-            "video_profile",
-            "pixel_format",
-            "audio_codec",
-            "width",
-            "height",
-            "frame_rate",
-            "bitrate",
-            "audio_channels",
-            "audio_sample_rate",
-            "duration_seconds",
-            "file_size",
-            "checksum_sha256",
-            "download_url_endpoint",
-        ]
+        fields = ["id", "label", *TECHNICAL_FIELDS, "download_url_endpoint"]
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_download_url_endpoint(self, rendition: Rendition) -> str:

@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -71,6 +72,24 @@ def current() -> int:
         version = cache.get_or_set(CACHE_KEY, fresh_version, timeout=None)
         _known.note(version)
     return version
+
+
+T = TypeVar("T")
+
+
+def remembered(key: str, compute: Callable[[], T], *, timeout: int) -> T:
+    """`compute()`, kept in the cache under `key` and the current version for `timeout`
+    seconds: what public pages share (counts, lists, choices) is computed once per version.
+
+    The version is read before `compute()` reads the data, so a value computed from data
+    older than an edit is never kept under the version that edit moved to.
+    """
+    versioned = f"{key}:{current()}"
+    value = cache.get(versioned)
+    if value is None:
+        value = compute()
+        cache.set(versioned, value, timeout)
+    return value
 
 
 def bump() -> None:

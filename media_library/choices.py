@@ -7,7 +7,6 @@ version, so editors' changes show at once.
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django_countries import countries
 
 from core import content_version
@@ -17,22 +16,23 @@ CACHE_SECONDS = 600
 
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
-    key = f"media_library:filter-choices:{content_version.current()}"
-    choices = cache.get(key)
-    if choices is None:
-        used_countries = set(
-            Video.objects.published()
-            .exclude(country="")
-            .order_by()
-            .values_list("country", flat=True)
-            .distinct()
-        )
-        choices = {
-            "category": list(Category.objects.values_list("slug", "name")),
-            "event": list(Event.objects.values_list("slug", "name")),
-            "language": list(Language.objects.values_list("code", "name")),
-            # Only countries that published videos come from: a list of 250 helps nobody.
-            "country": [(code, str(name)) for code, name in countries if code in used_countries],
-        }
-        cache.set(key, choices, CACHE_SECONDS)
-    return choices
+    return content_version.remembered(
+        "media_library:filter-choices", _read_choices, timeout=CACHE_SECONDS
+    )
+
+
+def _read_choices() -> dict[str, list[tuple[str, str]]]:
+    used_countries = set(
+        Video.objects.published()
+        .exclude(country="")
+        .order_by()
+        .values_list("country", flat=True)
+        .distinct()
+    )
+    return {
+        "category": list(Category.objects.values_list("slug", "name")),
+        "event": list(Event.objects.values_list("slug", "name")),
+        "language": list(Language.objects.values_list("code", "name")),
+        # Only countries that published videos come from: a list of 250 helps nobody.
+        "country": [(code, str(name)) for code, name in countries if code in used_countries],
+    }

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.core.cache import cache
 from django.db.models import Q
 
 from core import content_version
@@ -26,12 +25,9 @@ T = TypeVar("T")
 
 
 def _per_version(name: str, compute: Callable[[], T]) -> T:
-    key = f"media_library:related:{content_version.current()}:{name}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, RELATED_CACHE_SECONDS)
-    return value
+    return content_version.remembered(
+        f"media_library:related:{name}", compute, timeout=RELATED_CACHE_SECONDS
+    )
 
 
 def _kin(event_id: int | None, category_id: int | None) -> list[Video]:

@@ -19,7 +19,6 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import F, Func
@@ -44,12 +43,9 @@ T = TypeVar("T")
 def _remembered(kind: str, facts: tuple, compute: Callable[[], T]) -> T:
     """`compute()`, kept under the content version for the listing that `facts` describe."""
     digest = hashlib.sha256(repr(facts).encode()).hexdigest()[:32]
-    key = f"media_library:{kind}:{content_version.current()}:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, LISTING_CACHE_SECONDS)
-    return value
+    return content_version.remembered(
+        f"media_library:{kind}:{digest}", compute, timeout=LISTING_CACHE_SECONDS
+    )
 
 
 def _described(filters: Mapping[str, Any]) -> tuple:
