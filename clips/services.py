@@ -12,34 +12,22 @@ a new name in one step (a rename, or an S3 PUT), and the row turns ready in one 
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
-import os
-import tempfile
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 from fractions import Fraction
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files import File
-from django.core.files.storage import Storage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clips import cutting
+from clips import cutting, files
 from clips.models import Clip, ClipDownload, ClipRequest, clip_upload_to, format_ms
 from core.tasks import enqueue
-from media_library.ingest import read_chunks
 from media_library.models import Download, Rendition
 from media_library.services import record_download
 from media_library.shotlist import frame_rate as exact_frame_rate
@@ -48,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 CUT_TASK = "clips.tasks.cut_clip"
 MAX_ATTEMPTS = Clip.MAX_ATTEMPTS
-HEARTBEAT_SECONDS = 1.0
+HEARTBEAT_SECONDS = files.HEARTBEAT_SECONDS
 
 
 class ClipRefused(Exception):
@@ -299,134 +287,6 @@ class _Heartbeat:
         )
 
 
-def _taken_over() -> cutting.CutError:
-    return cutting.CutError(_("The cut was taken over by another worker."))
-
-
-def _file_sha256(path: Path, beat: _Heartbeat) -> str:
-    """The file's SHA-256, read in chunks with heartbeats (a clip may be gigabytes)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in read_chunks(handle):
-            digest.update(chunk)
-            if not beat():
-                raise _taken_over()
-    return digest.hexdigest()
-
-
-class _BeatingReader:
-    """The finished clip, as the storage's upload reads it: each read() counts as a sign of
-    life of the run, and once the run lost its claim the next read() stops the upload.
-
-    S3 uploads read from their own threads (s3transfer), so reads only note the time; the
-    run's own thread writes the heartbeat (its database connection), see `_upload`."""
-
-    def __init__(self, handle) -> None:
-        self._handle = handle
-        self._lock = threading.Lock()
-        self._read_at = 0.0
-        self.stopped = False
-        self.name = handle.name
-
-    def read(self, size: int = -1) -> bytes:
-        if self.stopped:
-            raise _taken_over()
-        data = self._handle.read(size)
-        with self._lock:
-            self._read_at = time.monotonic()
-        return data
-
-    def read_since(self, moment: float) -> bool:
-        with self._lock:
-            return self._read_at > moment
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        return self._handle.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._handle.tell()
-
-    def seekable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        # The upload may close what it read (s3transfer); the run closes the file itself.
-        pass
-
-    @property
-    def closed(self) -> bool:
-        return self._handle.closed
-
-
-def _local_path(storage: Storage, name: str) -> Path | None:
-    try:
-        return Path(storage.path(name))
-    except NotImplementedError:
-        return None
-
-
-@contextlib.contextmanager
-def _local_source(rendition: Rendition, beat: _Heartbeat) -> Iterator[Path]:
-    """A local path to the rendition's file: the file itself, or a copy of an S3 object
-    (FFmpeg seeks in it), made in chunks with heartbeats."""
-    storage, name = rendition.file.storage, rendition.file.name
-    local = _local_path(storage, name)
-    if local is not None:
-        if not local.exists():
-            raise cutting.CutError(_("The source file is missing from the storage."))
-        yield local
-        return
-    with tempfile.TemporaryDirectory(prefix="clip-source-") as folder:
-        copy = Path(folder) / f"source.{rendition.extension}"
-        with storage.open(name, "rb") as source, copy.open("wb") as target:
-            for chunk in read_chunks(source):
-                target.write(chunk)
-                if not beat():
-                    raise _taken_over()
-        yield copy
-
-
-@contextlib.contextmanager
-def _work_folder(storage: Storage) -> Iterator[Path]:
-    """Where FFmpeg writes: beside the clips on a local storage, so that the finished file is
-    renamed into place (atomic on one file system); the system's temporary folder for S3."""
-    root = _local_path(storage, "clips/.work")
-    if root is not None:
-        root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="cut-", dir=root) as folder:
-        yield Path(folder)
-
-
-def _store(storage: Storage, path: Path, name: str, beat: _Heartbeat) -> str:
-    """Put the finished file at `name` in one step; returns the stored name."""
-    final = _local_path(storage, name)
-    if final is not None:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, final)
-        return name
-    with path.open("rb") as handle:
-        # An S3 object exists only once its upload completed.
-        return _upload(storage, name, _BeatingReader(handle), beat)
-
-
-def _upload(storage: Storage, name: str, reader: _BeatingReader, beat: _Heartbeat) -> str:
-    """Upload while this thread beats for as long as the upload reads the file: a long
-    upload keeps its claim, a stuck one (no read for CLIP_STALL_SECONDS) loses it, and an
-    upload whose claim was taken over stops at its next read."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-upload") as pool:
-        upload = pool.submit(storage.save, name, File(reader, name=reader.name))
-        while True:
-            try:
-                return upload.result(timeout=HEARTBEAT_SECONDS)
-            except FutureTimeout:
-                if reader.read_since(beat.last) and not beat.beat():
-                    reader.stopped = True
-                    logger.info("clip %s: claim lost during the upload, stopping", beat.clip_id)
-
-
 def cut_clip(*, clip_id: int) -> Clip | None:
     """Cut the clip if it is waiting, or if the worker that had it stopped beating.
 
@@ -448,7 +308,7 @@ def cut_clip(*, clip_id: int) -> Clip | None:
         source_name = rendition.file.name
         storage = clip.file.storage
         extension = cutting.output_extension(rendition.extension)
-        with _local_source(rendition, beat) as path, _work_folder(storage) as work:
+        with files.local_source(rendition, beat) as path, files.work_folder(storage) as work:
             output = work / f"clip.{extension}"
             result = cutting.cut(
                 ffmpeg=settings.CLIP_FFMPEG,
@@ -470,16 +330,16 @@ def cut_clip(*, clip_id: int) -> Clip | None:
                 on_progress=beat,
             )
             if not beat.beat():
-                raise _taken_over()
-            checksum = _file_sha256(output, beat)
+                raise files.taken_over()
+            checksum = files.file_sha256(output, beat)
             size = output.stat().st_size
             name = clip_upload_to(clip, f"clip-{uuid.uuid4().hex[:8]}.{extension}")
-            stored = _store(storage, output, name, beat)
+            stored = files.store(storage, output, name, beat)
         if not beat.beat():
             # Taken over during the upload: ours is not the result (`_finish` checks again
             # under the row's lock).
             storage.delete(stored)
-            raise _taken_over()
+            raise files.taken_over()
         return _finish(
             clip=clip,
             stored=stored,
