@@ -7,6 +7,7 @@ version, so editors' changes show at once.
 
 from __future__ import annotations
 
+from django.utils.translation import get_language
 from django_countries import countries
 
 from core import content_version
@@ -16,8 +17,9 @@ CACHE_SECONDS = 600
 
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
+    # Per language: the countries' names are translated.
     return content_version.remembered(
-        "media_library:filter-choices", _read_choices, timeout=CACHE_SECONDS
+        f"media_library:filter-choices:{get_language()}", _read_choices, timeout=CACHE_SECONDS
     )
 
 

@@ -195,3 +195,15 @@ def test_a_card_rendered_from_data_older_than_an_edit_is_never_kept_as_current()
 
     assert "Before the edit" in stale
     assert "After the edit" in fresh and "Before the edit" not in fresh
+
+
+def test_country_names_in_the_filters_are_in_the_page_s_language():
+    VideoFactory(country="DE")
+
+    with translation.override("en"):
+        english = render_to_string("media_library/_filter_form.html", {"form": VideoFilterForm()})
+    with translation.override("fr"):
+        french = render_to_string("media_library/_filter_form.html", {"form": VideoFilterForm()})
+
+    assert '<option value="DE">Germany</option>' in english
+    assert '<option value="DE">Allemagne</option>' in french
