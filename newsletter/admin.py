@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from csp.decorators import csp_replace
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from core.admin import RecordAdmin
@@ -17,6 +20,19 @@ from newsletter.models import Delivery, Issue, Subscription
 from newsletter.rendering import IssueRenderer
 
 EDITABLE_FIELDS = ["subject", "intro", "featured_videos", "featured_speeches"]
+
+# The email's own styles and its pictures (absolute URLs on SITE_URL or the media host), in a
+# sandboxed frame of the admin only; nothing else may load or run in it.
+EMAIL_PREVIEW_CSP = {
+    "default-src": ["'none'"],
+    "script-src": ["'none'"],
+    "style-src": ["'unsafe-inline'"],
+    "img-src": ["https:", "http:", "data:"],
+    "font-src": ["'none'"],
+    "connect-src": ["'none'"],
+    "form-action": ["'none'"],
+    "frame-ancestors": ["'self'"],
+}
 
 
 @admin.register(Issue)
@@ -51,11 +67,12 @@ class IssueAdmin(admin.ModelAdmin):
             return list(EDITABLE_FIELDS)
         return [*EDITABLE_FIELDS, *self.readonly_fields]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Issue | None = None) -> list[str]:
+    def has_change_permission(self, request: HttpRequest, obj: Issue | None = None) -> bool:
         if obj is not None and not obj.is_draft:
-            # What was sent is the record of what subscribers received: no more edits.
-            return [*EDITABLE_FIELDS, *self.readonly_fields]
-        return list(self.readonly_fields)
+            # What was sent is the record of what subscribers received: shown read-only, with
+            # no Save buttons, and a POST is refused.
+            return False
+        return super().has_change_permission(request, obj)
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).with_progress()
@@ -100,6 +117,11 @@ class IssueAdmin(admin.ModelAdmin):
                 "<int:issue_id>/preview/", wrap(self.preview_view), name="newsletter_issue_preview"
             ),
             path(
+                "<int:issue_id>/preview/email/",
+                wrap(self.preview_email_view),
+                name="newsletter_issue_preview_email",
+            ),
+            path(
                 "<int:issue_id>/send-test/",
                 wrap(require_POST(self.send_test_view)),
                 name="newsletter_issue_send_test",
@@ -119,7 +141,7 @@ class IssueAdmin(admin.ModelAdmin):
 
     def preview_view(self, request: HttpRequest, issue_id: int) -> HttpResponse:
         issue = self._issue_or_404(request, issue_id)
-        text, html = IssueRenderer(issue).render(user=request.user)
+        text, _html = IssueRenderer(issue).render(user=request.user)
         return TemplateResponse(
             request,
             "newsletter/admin/preview.html",
@@ -129,9 +151,17 @@ class IssueAdmin(admin.ModelAdmin):
                 "original": issue,
                 "title": _("Preview: %(subject)s") % {"subject": issue.subject},
                 "text_body": text,
-                "html_body": html,
             },
         )
+
+    @method_decorator(xframe_options_sameorigin)
+    @method_decorator(csp_replace(EMAIL_PREVIEW_CSP))
+    def preview_email_view(self, request: HttpRequest, issue_id: int) -> HttpResponse:
+        """The HTML part alone, exactly as sent, for the preview's frame: with a policy of its
+        own, since the admin's (no inline style) would strip the email of its styles."""
+        issue = self._issue_or_404(request, issue_id)
+        _text, html = IssueRenderer(issue).render(user=request.user)
+        return HttpResponse(html)
 
     def send_test_view(self, request: HttpRequest, issue_id: int) -> HttpResponse:
         issue = self._issue_or_404(request, issue_id)

@@ -78,9 +78,9 @@ class Issue(models.Model):
     """One newsletter issue: composed by an editor, sent once to every active subscriber."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        SENDING = "sending", _("sending")
-        SENT = "sent", _("sent")
+        DRAFT = "draft", _("Draft")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
 
     subject = models.CharField(_("subject"), max_length=200, validators=[validate_header_text])
     intro = models.TextField(
@@ -172,10 +172,10 @@ class Delivery(models.Model):
     """One subscriber's copy of one issue: the unit that is claimed, sent and never sent twice."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        SENT = "sent", _("sent")
-        FAILED = "failed", _("failed")
-        SKIPPED = "skipped", _("skipped (unsubscribed before sending)")
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped (unsubscribed before sending)")
 
     issue = models.ForeignKey(
         Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="deliveries"

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from core.admin import PublishableAdmin
+from core.admin import ChoicesInUseFieldListFilter, PublishableAdmin
 from speeches import services
 from speeches.forms import SpeechAdminForm
 from speeches.models import Speech
@@ -23,7 +23,7 @@ class SpeechAdmin(PublishableAdmin):
                     "published_at", "preview_link"]  # fmt: skip
     list_filter = [
         "status",
-        "language",
+        ("language", ChoicesInUseFieldListFilter),
         ("speaker_name", admin.AllValuesFieldListFilter),
         ("event", admin.AllValuesFieldListFilter),
         "date_delivered",
@@ -31,9 +31,9 @@ class SpeechAdmin(PublishableAdmin):
     search_fields = ["title", "speaker_name", "speaker_role", "event", "location", "body"]
     date_hierarchy = "date_delivered"
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["translations"]
-    # Ids with a lookup pop-up: a select box of the whole catalogue would not scale.
-    raw_id_fields = ["related_videos", "timecode_video"]
+    # Searched by title as the editor types: a select box of the whole catalogue would not
+    # scale, and a raw id ("4") tells the editor nothing.
+    autocomplete_fields = ["related_videos", "timecode_video", "translations"]
     readonly_fields = ["created_at", "updated_at"]
     publish_label = _("Publish the selected speeches now")
     unpublish_label = _("Unpublish the selected speeches (back to draft)")

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.widgets import AutocompleteMixin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from media_library.models import Rendition, Video
+from media_library.models import Language, Rendition, Video
 from media_library.tests.factories import RenditionFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +108,41 @@ def test_video_changelist_counts_ready_and_failed_renditions(
     assert response.status_code == 200
     row = response.context["cl"].result_list[0]
     assert (row._ready, row._failed) == (1, 1)
+    assert "1 ready · " in response.content.decode()
+
+
+def _filter_choices(response, title: str) -> list[str]:
+    """The labels the changelist's sidebar offers under one filter, "All" and "-" left out."""
+    for spec in response.context["cl"].filter_specs:
+        if str(spec.title) == title:
+            choices = spec.choices(response.context["cl"])
+            return [str(c["display"]) for c in choices][1:]
+    raise AssertionError(f"no filter {title!r}")
+
+
+def test_the_video_filters_list_only_the_countries_and_languages_in_use(admin_client):
+    french = Language.objects.get_or_create(code="fr", defaults={"name": "French"})[0]
+    VideoFactory(title="In Romania", country="RO").languages.add(french)
+    VideoFactory(title="In Belgium", country="BE")
+    VideoFactory(title="Nowhere", country="")
+
+    response = admin_client.get(reverse("admin:media_library_video_changelist"))
+
+    assert _filter_choices(response, "country") == ["Belgium", "Romania", "-"]
+    assert _filter_choices(response, "languages") == ["French", "-"]
+    filtered = admin_client.get(reverse("admin:media_library_video_changelist"), {"country": "RO"})
+    assert [v.title for v in filtered.context["cl"].result_list] == ["In Romania"]
+
+
+def test_the_video_form_picks_languages_tags_and_events_by_name(admin_client):
+    video = VideoFactory()
+
+    page = admin_client.get(reverse("admin:media_library_video_change", args=[video.pk]))
+
+    form = page.context["adminform"].form
+    for name in ("languages", "tags", "event"):
+        assert isinstance(form.fields[name].widget.widget, AutocompleteMixin), name
+    assert 'class="admin-autocomplete' in page.content.decode()
 
 
 def test_publish_and_unpublish_actions(admin_client):

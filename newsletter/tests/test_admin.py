@@ -47,11 +47,40 @@ def test_the_preview_shows_both_parts_as_the_editor_would_receive_them(admin_cli
 
     response = admin_client.get(reverse("admin:newsletter_issue_preview", args=[issue.pk]))
 
-    body = response.content.decode()
+    page = response.content.decode()
+    frame = reverse("admin:newsletter_issue_preview_email", args=[issue.pk])
     assert response.status_code == 200
-    assert "Footage from Vilnius." in body
-    assert f"Dear {editor.first_name}," in body
-    assert "srcdoc=" in body
+    assert "Footage from Vilnius." in page  # the text part, on the page
+    assert f'src="{frame}"' in page
+    email = admin_client.get(frame)
+    assert "Footage from Vilnius." in email.content.decode()
+    assert f"Dear {editor.first_name}," in email.content.decode()
+
+
+def test_the_preview_frame_keeps_the_emails_styles_and_only_the_admin_may_frame_it(
+    admin_client,
+):
+    issue = IssueFactory()
+
+    email = admin_client.get(reverse("admin:newsletter_issue_preview_email", args=[issue.pk]))
+
+    policy = dict(
+        directive.strip().split(" ", 1) for directive in email["Content-Security-Policy"].split(";")
+    )
+    assert policy["style-src"] == "'unsafe-inline'"  # the email's style attributes
+    assert policy["script-src"] == "'none'" and policy["default-src"] == "'none'"
+    assert policy["frame-ancestors"] == "'self'"
+    assert email["X-Frame-Options"] == "SAMEORIGIN"
+    assert 'style="' in email.content.decode()
+
+
+def test_the_preview_of_an_issue_is_for_editors_only(client):
+    issue = IssueFactory()
+    client.force_login(UserFactory())
+
+    response = client.get(reverse("admin:newsletter_issue_preview_email", args=[issue.pk]))
+
+    assert response.status_code == 302 and "/login/" in response["Location"]
 
 
 @pytest.mark.integration
@@ -112,7 +141,7 @@ def test_confirming_sends_once_and_a_second_confirmation_is_refused(
 def test_a_sent_issue_can_no_longer_be_edited_or_deleted(admin_client):
     issue = IssueFactory(status=Issue.Status.SENT, subject="As sent")
 
-    admin_client.post(
+    edit = admin_client.post(
         reverse("admin:newsletter_issue_change", args=[issue.pk]),
         {"subject": "Rewritten", "intro": "Rewritten"},
     )
@@ -120,7 +149,36 @@ def test_a_sent_issue_can_no_longer_be_edited_or_deleted(admin_client):
 
     issue.refresh_from_db()
     assert issue.subject == "As sent"
+    assert edit.status_code == 403
     assert response.status_code == 403
+
+
+def test_a_sent_issue_is_shown_read_only_without_save_or_send_buttons(admin_client):
+    issue = IssueFactory(status=Issue.Status.SENT, subject="As sent")
+
+    page = admin_client.get(reverse("admin:newsletter_issue_change", args=[issue.pk]))
+    body = page.content.decode()
+
+    assert page.status_code == 200 and "As sent" in body
+    assert 'name="_save"' not in body and 'name="_continue"' not in body
+    assert reverse("admin:newsletter_issue_send_test", args=[issue.pk]) not in body
+    assert reverse("admin:newsletter_issue_send", args=[issue.pk]) not in body
+    assert reverse("admin:newsletter_issue_preview", args=[issue.pk]) in body
+
+
+def test_issue_states_read_as_words_in_both_languages(admin_client):
+    IssueFactory(status=Issue.Status.SENDING, subject="Going out")
+    IssueFactory(status=Issue.Status.SENT, subject="Gone")
+
+    english = admin_client.get(reverse("admin:newsletter_issue_changelist")).content.decode()
+    french = admin_client.get(
+        reverse("admin:newsletter_issue_changelist"), headers={"accept-language": "fr"}
+    ).content.decode()
+
+    assert '<td class="field-status">Sending</td>' in english
+    assert '<td class="field-status">Sent</td>' in english
+    assert '<td class="field-status">Envoi en cours</td>' in french
+    assert '<td class="field-status">Envoyé</td>' in french
 
 
 def test_the_list_and_the_issue_show_progress_and_times(admin_client):

@@ -7,6 +7,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 from django.utils import timezone
 
+from media_library.tests.factories import VideoFactory
 from speeches.models import Speech
 from speeches.tests.factories import SpeechFactory
 
@@ -49,6 +50,38 @@ def test_changelist_shows_status_speaker_and_date_with_filters_and_search(admin_
     filtered = admin_client.get(CHANGELIST, {"status__exact": "draft"}).content.decode()
     assert "Other remarks" in filtered
     assert "Findable remarks" not in filtered
+
+
+def test_the_language_filter_lists_only_the_languages_of_speeches(admin_client):
+    SpeechFactory(language="fr")
+    SpeechFactory(language="en")
+
+    response = admin_client.get(CHANGELIST)
+
+    spec = next(s for s in response.context["cl"].filter_specs if s.field_path == "language")
+    offered = [str(c["display"]) for c in spec.choices(response.context["cl"])][1:]
+    assert offered == ["English", "French"]
+
+
+def test_related_videos_are_picked_by_title_not_by_id(admin_client):
+    video = VideoFactory(title="Summit arrivals")
+    speech = SpeechFactory()
+    speech.related_videos.add(video)
+
+    page = admin_client.get(reverse("admin:speeches_speech_change", args=[speech.pk]))
+    html = page.content.decode()
+
+    assert f'<option value="{video.pk}" selected>Summit arrivals</option>' in html
+    found = admin_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "summit",
+            "app_label": "speeches",
+            "model_name": "speech",
+            "field_name": "related_videos",
+        },
+    ).json()
+    assert found["results"] == [{"id": str(video.pk), "text": "Summit arrivals"}]
 
 
 def test_editor_can_add_a_draft_and_publish_it_with_the_admin_action(editor_client, client):
