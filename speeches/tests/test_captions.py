@@ -85,7 +85,7 @@ def _save_in_admin(editor_client, speech: Speech, **overrides):
         "date_delivered": speech.date_delivered.isoformat(),
         "language": speech.language,
         "translations": [t.pk for t in speech.translations.all()],
-        "related_videos": ",".join(str(v.pk) for v in speech.related_videos.all()),
+        "related_videos": [str(v.pk) for v in speech.related_videos.all()],
         "timecode_video": speech.timecode_video_id or "",
         "captions": "",
         "status": speech.status,

@@ -32,7 +32,7 @@ def _form(speech: Speech, **overrides) -> dict[str, str]:
         "location": speech.location,
         "date_delivered": speech.date_delivered.isoformat(),
         "language": speech.language,
-        "related_videos": ",".join(str(v.pk) for v in speech.related_videos.all()),
+        "related_videos": [str(v.pk) for v in speech.related_videos.all()],
         "timecode_video": "",
         "captions": "",
         "status": speech.status,
@@ -146,7 +146,7 @@ def test_with_several_related_videos_the_editor_chooses_the_one_of_the_timecodes
     editor_client, speech, footage
 ):
     other = VideoFactory(duration_seconds=30.0)
-    related = f"{footage.pk},{other.pk}"
+    related = [str(footage.pk), str(other.pk)]
     body = BODY.replace("Ministers,", "[00:00:40] Ministers,")
 
     unchosen = _change(editor_client, speech, body=body, related_videos=related)
