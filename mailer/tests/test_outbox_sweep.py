@@ -29,16 +29,17 @@ def _email(to: str, **fields) -> OutboundEmail:
 
 @pytest.mark.integration
 def test_the_sweep_tries_every_due_email_and_counts_each_outcome(smtp):
-    smtp.fail_temporarily(1)
+    smtp.fail_temporarily(2)
     smtp.reject_recipient("gone@example.org")
-    later = _email("later@example.org")  # the oldest: answered 451 first
+    later = _email("later@example.org")  # the two oldest: answered 451 first
+    _email("later-too@example.org")
     _email("gone@example.org")
     _email("a@example.org")
     _email("b@example.org")
 
     counts = services.sweep_outbox(older_than_seconds=0)
 
-    assert counts == {"sent": 2, "failed": 1, "retry_later": 1, "skipped": 0, "errors": 0}
+    assert counts == {"sent": 2, "failed": 1, "retry_later": 2, "skipped": 0, "errors": 0}
     assert len(smtp.messages_to("a@example.org")) == len(smtp.messages_to("b@example.org")) == 1
     later.refresh_from_db()
     assert (later.status, later.attempts) == (OutboundEmail.Status.PENDING, 1)

@@ -286,10 +286,10 @@ def test_finding_6_the_task_of_a_row_that_cannot_be_built_fails_the_row_and_rais
     assert mailoutbox == []
 
 
-def test_a_row_the_sweep_cannot_even_record_does_not_stop_the_rows_behind_it(
+def test_rows_the_sweep_cannot_even_record_do_not_stop_the_rows_behind_them(
     monkeypatch, mailoutbox
 ):
-    first, second = (
+    first, second, third = (
         OutboundEmail.objects.create(
             to=[f"{name}@example.org"],
             subject=name,
@@ -297,25 +297,26 @@ def test_a_row_the_sweep_cannot_even_record_does_not_stop_the_rows_behind_it(
             encrypted_payload=crypto.seal({"text": name, "html": None, "headers": {}}),
             created_at=timezone.now() - datetime.timedelta(minutes=minutes),
         )
-        for name, minutes in (("first", 2), ("second", 1))
+        for name, minutes in (("first", 3), ("second", 2), ("third", 1))
     )
     deliver = services.deliver_email
 
-    def database_fails_on_the_first(*, email_id: int):
-        if email_id == first.pk:
+    def database_fails_on_the_first_two(*, email_id: int):
+        if email_id in (first.pk, second.pk):
             raise services.transaction.DatabaseError("could not serialize access")
         return deliver(email_id=email_id)
 
-    monkeypatch.setattr(services, "deliver_email", database_fails_on_the_first)
+    monkeypatch.setattr(services, "deliver_email", database_fails_on_the_first_two)
 
     counts = services.sweep_outbox(older_than_seconds=0)
 
-    assert (counts["errors"], counts["sent"]) == (1, 1)
-    assert [m.to for m in mailoutbox] == [["second@example.org"]]
-    first.refresh_from_db()
-    second.refresh_from_db()
+    assert (counts["errors"], counts["sent"]) == (2, 1)
+    assert [m.to for m in mailoutbox] == [["third@example.org"]]
+    for email in (first, second, third):
+        email.refresh_from_db()
     assert (first.status, first.attempts) == (OutboundEmail.Status.PENDING, 0)
-    assert second.status == OutboundEmail.Status.SENT
+    assert (second.status, second.attempts) == (OutboundEmail.Status.PENDING, 0)
+    assert third.status == OutboundEmail.Status.SENT
 
 
 # --- Finding 10: a deleted account's outbox rows ------------------------------------------

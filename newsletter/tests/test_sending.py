@@ -245,6 +245,16 @@ def test_a_stalled_send_is_resumed_and_a_moving_one_left_alone(smtp):
     assert len(smtp.messages) == 2
 
 
+def test_the_stall_threshold_a_caller_gives_is_the_one_used(smtp):
+    two_minutes_ago = timezone.now() - timedelta(minutes=2)
+    issue = IssueFactory(status=Issue.Status.SENDING, send_started_at=two_minutes_ago)
+    DeliveryFactory(issue=issue, next_attempt_at=two_minutes_ago)
+
+    # Two minutes quiet is a stall at a one-minute threshold (not at the default five).
+    assert sending.resume_stalled_sends(stalled_after_seconds=600) == []
+    assert sending.resume_stalled_sends(stalled_after_seconds=60) == [issue.pk]
+
+
 def test_resume_closes_an_issue_with_nothing_left_pending():
     issue = IssueFactory(
         status=Issue.Status.SENDING, send_started_at=timezone.now() - timedelta(hours=1)
