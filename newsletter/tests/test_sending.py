@@ -250,7 +250,7 @@ def test_the_stall_threshold_a_caller_gives_is_the_one_used(smtp):
     issue = IssueFactory(status=Issue.Status.SENDING, send_started_at=two_minutes_ago)
     DeliveryFactory(issue=issue, next_attempt_at=two_minutes_ago)
 
-    # Two minutes quiet is a stall at a one-minute threshold (not at the default five).
+    # Two minutes quiet is a stall at a one-minute threshold, not at a ten-minute one.
     assert sending.resume_stalled_sends(stalled_after_seconds=600) == []
     assert sending.resume_stalled_sends(stalled_after_seconds=60) == [issue.pk]
 
