@@ -12,9 +12,11 @@ score is killed (timeouts included) over the mutants that are not equivalent.
 from __future__ import annotations
 
 import configparser
+import hashlib
 import json
 import os
 import re
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,10 +71,70 @@ def diff_of(name: str, path: str) -> str:
     return "\n".join(lines)
 
 
+def source_hash(path: str) -> str:
+    return hashlib.sha256((ROOT / path).read_bytes()).hexdigest()
+
+
+def _unchanged_since_last_report(path: str, row: dict) -> bool:
+    """Whether a module is the code its last measure ran on: its hash, or (for a report
+    written before hashes were kept) no commit to it since the report's own commit."""
+    if "source_sha256" in row:
+        return row["source_sha256"] == source_hash(path)
+    try:
+        written = subprocess.run(
+            ["git", "log", "-1", "--format=%H", "--", str(REPORT.relative_to(ROOT))],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        since = subprocess.run(
+            ["git", "log", "--format=%H", f"{written}..HEAD", "--", path],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return bool(written) and not since and not _uncommitted(path)
+
+
+def _uncommitted(path: str) -> bool:
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--", path], cwd=ROOT, capture_output=True, text=True
+    )
+    return bool(status.stdout.strip())
+
+
+def carried_over(path: str, previous: dict, equivalents: dict[str, str]) -> dict | None:
+    """The last measure of a module this run did not reach, if its code has not changed
+    since: a full run takes hours on two cores, so `make mutation MUTANTS=...` may re-run
+    only the changed modules. Survivors since shown equivalent are counted so."""
+    row = previous.get("modules", {}).get(path)
+    if not row or not row.get("measured") or row["not checked"] == row["mutants"]:
+        return None
+    if not _unchanged_since_last_report(path, row):
+        return None
+    row = json.loads(json.dumps(row))
+    row.setdefault("measured_at", previous.get("measured_at"))
+    row["source_sha256"] = source_hash(path)
+    for survivor in row["survivors"]:
+        if survivor["status"] != "equivalent" and survivor["mutant"] in equivalents:
+            row[survivor["status"]] -= 1
+            row["equivalent"] += 1
+            survivor.update(status="equivalent", reason=equivalents[survivor["mutant"]])
+            survivor.pop("diff", None)
+    judged = row["mutants"] - row["equivalent"] - row["not checked"]
+    row["score"] = round(100 * (row["killed"] + row["timeout"]) / judged, 1) if judged else None
+    return row
+
+
 def collect() -> dict:
     equivalents: dict[str, str] = (
         json.loads(EQUIVALENTS.read_text()) if EQUIVALENTS.exists() else {}
     )
+    previous: dict = json.loads(REPORT.read_text()) if REPORT.exists() else {}
     report: dict = {"modules": {}, "measured_at": None}
     newest = 0.0
     for path in modules():
@@ -89,11 +151,22 @@ def collect() -> dict:
         }
         report["modules"][path] = row
         if not meta.exists():
+            kept = carried_over(path, previous, equivalents)
+            if kept is not None:
+                report["modules"][path] = kept
+                continue
             row["measured"] = False
             continue
-        row["measured"] = True
-        newest = max(newest, meta.stat().st_mtime)
         codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+        if all(code is None for code in codes.values()):
+            kept = carried_over(path, previous, equivalents)
+            if kept is not None:
+                report["modules"][path] = kept
+                continue
+        row["measured"] = True
+        row["source_sha256"] = source_hash(path)
+        row["measured_at"] = _utc(meta.stat().st_mtime)
+        newest = max(newest, meta.stat().st_mtime)
         for name, code in sorted(codes.items(), key=lambda item: _natural(item[0])):
             status = STATUS.get(code, "suspicious")
             row["mutants"] += 1
@@ -128,8 +201,12 @@ def collect() -> dict:
     )
     report["totals"] = totals
     if newest:
-        report["measured_at"] = datetime.fromtimestamp(newest, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        report["measured_at"] = _utc(newest)
     return report
+
+
+def _utc(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _natural(name: str) -> tuple:
@@ -140,7 +217,9 @@ def markdown(report: dict) -> str:
     totals = report["totals"]
     lines = [
         BEGIN,
-        f"Measured {report['measured_at'] or 'never'} with mutmut 3.8.1 (`make mutation`): "
+        f"Last measured {report['measured_at'] or 'never'} with mutmut 3.8.1 (`make mutation`; "
+        "a module this run did not reach keeps its last measure while its code is unchanged, "
+        "checked by its SHA-256): "
         f"**{totals['score']} %** of the {totals['mutants'] - totals['equivalent'] - totals['not checked']} "
         f"non-equivalent mutants killed ({totals['killed']} by a failing test, {totals['timeout']} "
         f"by a timeout); {totals['equivalent']} equivalent, {totals['survived']} survived, "
@@ -149,21 +228,21 @@ def markdown(report: dict) -> str:
         "`tools/mutation_report.py` from `mutants/`; the same figures and every survivor's diff "
         "are in `docs/mutation-report.json`.",
         "",
-        "| module | mutants | killed | timeouts | survived | equivalent | no tests | not run | score |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| module | measured | mutants | killed | timeouts | survived | equivalent | no tests | not run | score |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for path, row in report["modules"].items():
         if not row["measured"] or row["not checked"] == row["mutants"]:
-            lines.append(f"| `{path}` | {row['mutants']} | not run | | | | | | |")
+            lines.append(f"| `{path}` | | {row['mutants']} | not run | | | | | | |")
             continue
         score = "" if row["score"] is None else f"{row['score']} %"
         lines.append(
-            f"| `{path}` | {row['mutants']} | {row['killed']} | {row['timeout']} | "
+            f"| `{path}` | {row.get('measured_at') or ''} | {row['mutants']} | {row['killed']} | {row['timeout']} | "
             f"{row['survived']} | {row['equivalent']} | {row['no tests']} | "
             f"{row['not checked']} | {score} |"
         )
     lines.append(
-        f"| **all** | {totals['mutants']} | {totals['killed']} | {totals['timeout']} | "
+        f"| **all** | | {totals['mutants']} | {totals['killed']} | {totals['timeout']} | "
         f"{totals['survived']} | {totals['equivalent']} | {totals['no tests']} | "
         f"{totals['not checked']} | **{totals['score']} %** |"
     )
