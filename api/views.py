@@ -5,10 +5,11 @@ Only published content is ever listed or shown, whoever the token belongs to.
 
 from __future__ import annotations
 
-from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.conf import settings
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.functional import lazy
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -40,9 +41,8 @@ from api.serializers import (
     paginated,
     video_summaries,
 )
-from media_library import delivery, search, services
+from media_library import delivery, metadata, search, services
 from media_library.forms import SORT_CHOICES, VideoFilterForm
-from media_library.models import Rendition, Video
 
 PAGE_SIZE_PARAMETER = OpenApiParameter(
     "page_size",
@@ -143,16 +143,11 @@ class RenditionDownloadUrl(APIView):
         # Asked of the database on every request, as the web's downloads do.
         if not has_verified_email(request.user):
             return problem(403, _("Verify your email address to download videos."))
-        rendition = get_object_or_404(
-            Rendition.objects.ready().select_related("video"),
-            pk=rendition_id,
-            video__slug=slug,
-            video__in=Video.objects.published(),
-        )
+        rendition = selectors.published_rendition(pk=rendition_id, video__slug=slug)
         services.record_download(user=request.user, rendition=rendition)
         if delivery.mode() is delivery.Mode.PRESIGNED:
-            url = delivery.begin(request, user=request.user, rendition=rendition)["Location"]
-            expires = delivery.settings.DOWNLOAD_URL_EXPIRY_SECONDS
+            url = delivery.presigned_url(rendition)
+            expires = settings.DOWNLOAD_URL_EXPIRY_SECONDS
         else:
             token = delivery.make_token(user=request.user, rendition=rendition)
             url = request.build_absolute_uri(reverse("api:file", kwargs={"token": token}))
@@ -166,6 +161,61 @@ class RenditionDownloadUrl(APIView):
         response = Response(DownloadUrlSerializer(body).data)
         response["Cache-Control"] = "no-store"
         return response
+
+
+class RenditionMetadata(APIView):
+    """A rendition's metadata sidecar: NewsML-G2 (`newsml.xml`) or IPTC Video Metadata Hub
+    JSON (`vmh.json`), the documents the site offers beside each download."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    kind = "newsml"
+
+    def get(self, request: Request, slug: str, rendition_id: int):
+        if not has_verified_email(request.user):
+            return problem(403, _("Verify your email address to download videos."))
+        rendition = selectors.published_rendition(pk=rendition_id, video__slug=slug)
+        body = metadata.render(metadata.describe(rendition), self.kind)
+        response = HttpResponse(body, content_type=metadata.content_type(self.kind))
+        response["Content-Disposition"] = content_disposition_header(
+            True, metadata.sidecar_filename(rendition.download_filename(), self.kind)
+        )
+        return response
+
+
+class RenditionNewsML(RenditionMetadata):
+    kind = "newsml"
+
+    @extend_schema(
+        operation_id="renditions_newsml",
+        description=gettext_lazy(
+            "The rendition's NewsML-G2 newsItem (IPTC): the video's metadata, its shot list "
+            "and the file's technical properties."
+        ),
+        responses={
+            (200, metadata.NEWSML_CONTENT_TYPE): OpenApiTypes.STR,
+            **problems(403, 404),
+        },
+    )
+    def get(self, request: Request, slug: str, rendition_id: int):
+        return super().get(request, slug, rendition_id)
+
+
+class RenditionVMH(RenditionMetadata):
+    kind = "vmh"
+
+    @extend_schema(
+        operation_id="renditions_vmh",
+        description=gettext_lazy(
+            "The same metadata as IPTC Video Metadata Hub JSON: the whole file first, then "
+            "one object per shot list entry."
+        ),
+        responses={
+            (200, "application/json"): {"type": "array", "items": {"type": "object"}},
+            **problems(403, 404),
+        },
+    )
+    def get(self, request: Request, slug: str, rendition_id: int):
+        return super().get(request, slug, rendition_id)
 
 
 class SignedFile(APIView):
@@ -191,11 +241,7 @@ class SignedFile(APIView):
             raise Http404 from None
         if not has_verified_email(request.user):
             return problem(403, _("Verify your email address to download videos."))
-        rendition = get_object_or_404(
-            Rendition.objects.ready().select_related("video"),
-            pk=claims.rendition_id,
-            video__in=Video.objects.published(),
-        )
+        rendition = selectors.published_rendition(pk=claims.rendition_id)
         try:
             delivery.check_claims(claims, user=request.user, rendition=rendition)
         except delivery.InvalidLink:

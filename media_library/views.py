@@ -6,12 +6,23 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.guards import session_has_verified_email, verified_account_required
 from core.page_cache import cached_page
-from media_library import captions, delivery, public_media, related, search, services, shot_entries
+from media_library import (
+    captions,
+    delivery,
+    metadata,
+    public_media,
+    related,
+    search,
+    selectors,
+    services,
+    shot_entries,
+)
 from media_library.forms import VideoFilterForm
 from media_library.models import CaptionTrack, Rendition, Video
 
@@ -103,11 +114,7 @@ def _video_page(request: HttpRequest, slug: str, **kwargs) -> str:
 
 
 def _downloadable(user, **lookups) -> Rendition:
-    return get_object_or_404(
-        Rendition.objects.ready().select_related("video"),
-        video__in=Video.objects.visible_to(user),
-        **lookups,
-    )
+    return selectors.downloadable_rendition(videos=Video.objects.visible_to(user), **lookups)
 
 
 @never_cache
@@ -137,3 +144,24 @@ def download_file(request: HttpRequest, token: str) -> HttpResponse:
         return delivery.serve(request, rendition)
     except delivery.InvalidLink:
         raise PermissionDenied from None
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+@verified_account_required()
+def rendition_metadata(
+    request: HttpRequest, slug: str, rendition_id: int, kind: str
+) -> HttpResponse:
+    """A rendition's metadata sidecar (NewsML-G2 or Video Metadata Hub JSON), named after
+    the file it describes: for whoever may download that file."""
+    rendition = _downloadable(request.user, pk=rendition_id, video__slug=slug)
+    return metadata_response(rendition, kind)
+
+
+def metadata_response(rendition, kind: str) -> HttpResponse:
+    body = metadata.render(metadata.describe(rendition), kind)
+    response = HttpResponse(body, content_type=f"{metadata.content_type(kind)}; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        True, metadata.sidecar_filename(rendition.download_filename(), kind)
+    )
+    return response

@@ -29,7 +29,7 @@ def test_every_endpoint_of_the_api_is_in_the_schema():
         for pattern in urls.urlpatterns
         if pattern.name not in {"schema", "docs", "no-such-endpoint"}
     }
-    assert len(expected) == 9
+    assert len(expected) == 11
     assert expected == paths
 
 

@@ -11,6 +11,8 @@ from xml.etree import ElementTree as ET
 
 import pytest
 import xmlschema
+from django.test import Client
+from django.urls import reverse
 
 from media_library import metadata
 from media_library.tests.factories import (
@@ -279,3 +281,60 @@ def test_the_sidecar_escapes_what_editors_type(db, newsml_schema):
     # Escaped, and the control character (which XML cannot carry) left out.
     headline = ET.fromstring(document).find("g2:contentMeta/g2:headline", NS)  # noqa: S314
     assert headline.text == 'Q&A <live> "press" '
+
+
+# --- Offered beside each download --------------------------------------------------------------
+
+
+def _sidecar_url(rendition, kind: str) -> str:
+    return reverse(
+        f"media_library:rendition_{kind}",
+        kwargs={"slug": rendition.video.slug, "rendition_id": rendition.pk},
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "content_type", "suffix"),
+    [
+        ("newsml", "application/vnd.iptc.g2.newsitem+xml", ".newsml.xml"),
+        ("vmh", "application/json", ".vmh.json"),
+    ],
+)
+def test_a_verified_reader_gets_each_sidecar_named_after_its_file(
+    briefing, verified_client, kind, content_type, suffix
+):
+    response = verified_client.get(_sidecar_url(briefing, kind))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == f"{content_type}; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{briefing.download_filename()}{suffix}"'
+    )
+    assert response.content == metadata.render(metadata.describe(briefing), kind)
+
+
+def test_the_video_page_offers_the_sidecars_beside_each_download_to_verified_readers(
+    briefing, verified_client
+):
+    page = verified_client.get(briefing.video.get_absolute_url()).content.decode()
+    assert _sidecar_url(briefing, "newsml") in page
+    assert _sidecar_url(briefing, "vmh") in page
+
+    anonymous = Client().get(briefing.video.get_absolute_url()).content.decode()
+    assert _sidecar_url(briefing, "newsml") not in anonymous
+
+
+def test_sidecars_are_for_whoever_may_download(briefing, client, unverified_user):
+    url = _sidecar_url(briefing, "newsml")
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+    client.force_login(unverified_user)
+    assert client.get(url).status_code in {302, 403}
+
+
+def test_a_drafts_sidecar_is_not_found_for_a_reader(db, verified_client):
+    draft = RenditionFactory(video__status="draft", video__published_at=None)
+
+    assert verified_client.get(_sidecar_url(draft, "vmh")).status_code == 404
