@@ -307,3 +307,41 @@ def test_on_s3_a_token_gets_the_object_stores_presigned_url_of_the_file(api, set
     assert body["expires_in_seconds"] == 300
     assert "X-Amz-Signature=" in body["url"]
     assert requests.get(body["url"], timeout=10).content == RENDITION_BYTES
+
+
+def test_without_a_token_each_address_gets_its_own_limit_with_retry_after(api, settings):
+    settings.API_ANONYMOUS_REQUESTS_PER_MINUTE = 5
+    with time_machine.travel(
+        datetime.datetime(2026, 3, 4, 10, 0, 20, tzinfo=datetime.UTC), tick=False
+    ):
+        statuses = [api.get("/api/v1/tags/").status_code for _n in range(5)]
+        refused = api.get("/api/v1/tags/")
+        elsewhere = api.get("/api/v1/tags/", REMOTE_ADDR="192.0.2.7")
+        secret = tokens.create_token(user=UserFactory(), name="x").secret
+        with_token = api.get("/api/v1/tags/", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert statuses == [200] * 5
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "40"
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["detail"] == (
+        "Too many requests from your address: wait, or use an API token."
+    )
+    assert elsewhere.status_code == 200
+    assert with_token.status_code == 200
+    with time_machine.travel(
+        datetime.datetime(2026, 3, 4, 10, 1, 0, tzinfo=datetime.UTC), tick=False
+    ):
+        assert api.get("/api/v1/tags/").status_code == 200
+
+
+def test_behind_the_proxy_the_limit_counts_the_client_not_the_proxy(api, settings):
+    settings.API_ANONYMOUS_REQUESTS_PER_MINUTE = 3
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    with time_machine.travel(
+        datetime.datetime(2026, 3, 4, 10, 0, 20, tzinfo=datetime.UTC), tick=False
+    ):
+        for _n in range(3):
+            api.get("/api/v1/tags/", HTTP_X_FORWARDED_FOR="198.51.100.1")
+        assert api.get("/api/v1/tags/", HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 429
+        # Another client through the same proxy (the same REMOTE_ADDR) is not refused.
+        assert api.get("/api/v1/tags/", HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 200
