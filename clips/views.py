@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,7 +16,7 @@ from accounts.guards import verified_account_required
 from clips import services
 from clips.forms import ClipForm
 from clips.models import Clip, format_ms
-from media_library import delivery
+from media_library import delivery, metadata
 from media_library.models import Rendition, Video
 
 SIGNING_SALT = "clips.download"
@@ -149,3 +150,34 @@ def _requested_by_id(request: HttpRequest, clip_id: int) -> Clip:
     ):
         raise Http404
     return clip
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+@verified_account_required()
+def clip_metadata(request: HttpRequest, slug: str, clip_id: int, kind: str) -> HttpResponse:
+    """A ready clip's metadata sidecar, as a rendition's (docs/metadata.md): the clip's own
+    name, size, duration and checksum, and the shot list entries within its range."""
+    clip = _requested(request, slug, clip_id)
+    if clip.status != Clip.Status.READY:
+        raise Http404
+    description = metadata.for_file(
+        clip.rendition,
+        filename=clip.download_filename(),
+        size=clip.file_size,
+        duration_seconds=clip.duration_seconds,
+        checksum_sha256=clip.checksum_sha256,
+        guid_suffix=f":clip:{clip.pk}",
+        window=(
+            clip.start_ms if clip.actual_start_ms is None else clip.actual_start_ms,
+            clip.end_ms,
+        ),
+    )
+    response = HttpResponse(
+        metadata.render(description, kind),
+        content_type=f"{metadata.content_type(kind)}; charset=utf-8",
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, metadata.sidecar_filename(clip.download_filename(), kind)
+    )
+    return response

@@ -23,7 +23,11 @@ SUFFIXES = {"newsml": ".newsml.xml", "vmh": ".vmh.json"}
 
 
 def describe(
-    rendition: Rendition, *, file: mapping.Technical | None = None, guid_suffix: str = ""
+    rendition: Rendition,
+    *,
+    file: mapping.Technical | None = None,
+    guid_suffix: str = "",
+    window: tuple[int, int] | None = None,
 ) -> mapping.Description:
     """The description of `rendition` (or of `file`, a clip cut from it) of its video."""
     video = Video.objects.for_page().get(pk=rendition.video_id)
@@ -35,6 +39,7 @@ def describe(
         site_name=settings.SITE_NAME,
         language=settings.LANGUAGE_CODE,
         guid_suffix=guid_suffix,
+        window=window,
     )
 
 
@@ -71,13 +76,15 @@ def for_file(
     duration_seconds: float | None,
     checksum_sha256: str,
     guid_suffix: str,
+    window: tuple[int, int] | None = None,
 ) -> mapping.Description:
     """The description of another file made from `rendition` (a clip): its own name, size,
-    duration and checksum, the rendition's picture and sound."""
+    duration and checksum, the rendition's picture and sound, and the shot list entries
+    within `window` (its first and last millisecond in the video), timed from its start."""
     file = dataclasses.replace(
         mapping.technical(rendition, filename=filename),
         size=size,
         duration_seconds=duration_seconds,
         checksum_sha256=checksum_sha256,
     )
-    return describe(rendition, file=file, guid_suffix=guid_suffix)
+    return describe(rendition, file=file, guid_suffix=guid_suffix, window=window)

@@ -60,6 +60,13 @@ class Part:
 
 
 @dataclass(frozen=True)
+class _Shifted:
+    entry: object
+    start_ms: int
+    end_ms: int | None
+
+
+@dataclass(frozen=True)
 class Description:
     guid: str  # this sidecar's item: the video and the rendition
     video_guid: str  # the video, whichever rendition
@@ -115,8 +122,21 @@ def technical(rendition, *, filename: str | None = None) -> Technical:
     )
 
 
-def parts(rows) -> list[Part]:
-    """The shot list's rows (`shot_entries.ShotRow`: an entry and its resolved out point)."""
+def parts(rows, *, window: tuple[int, int] | None = None) -> list[Part]:
+    """The shot list's rows (`shot_entries.ShotRow`: an entry and its resolved out point).
+
+    With a `window` (a clip's first and last millisecond in the video), only the entries
+    that overlap it, their times counted from the window's start and cut to its length."""
+    if window is not None:
+        start, end = window
+        within = []
+        for row in rows:
+            row_end = end if row.end_ms is None else min(row.end_ms, end)
+            if row.start_ms < end and row_end > start:
+                within.append(
+                    _Shifted(row.entry, max(row.start_ms, start) - start, row_end - start)
+                )
+        rows = within
     return [
         Part(
             number=number,
@@ -142,6 +162,7 @@ def describe(
     site_name: str,
     language: str,
     guid_suffix: str = "",
+    window: tuple[int, int] | None = None,
 ) -> Description:
     """The description of `file` of `video`: `video` with its category, event, tags and
     languages loaded (`VideoQuerySet.for_page`), `shot_rows` its shot list's rows."""
@@ -181,7 +202,7 @@ def describe(
         if thumbnail
         else "",
         rendition=file,
-        parts=parts(shot_rows),
+        parts=parts(shot_rows, window=window),
     )
 
 

@@ -338,3 +338,23 @@ def test_a_drafts_sidecar_is_not_found_for_a_reader(db, verified_client):
     draft = RenditionFactory(video__status="draft", video__published_at=None)
 
     assert verified_client.get(_sidecar_url(draft, "vmh")).status_code == 404
+
+
+def test_a_clips_sidecar_keeps_the_entries_of_its_range_timed_from_its_start(briefing):
+    description = metadata.for_file(
+        briefing,
+        filename="clip.mp4",
+        size=5,
+        duration_seconds=6.0,
+        checksum_sha256="ab" * 32,
+        guid_suffix=":clip:9",
+        window=(8000, 14000),
+    )
+
+    assert description.guid.endswith(":clip:9")
+    assert [(p.kind, p.start_ms, p.end_ms) for p in description.parts] == [
+        ("soundbite", 0, 4000),
+        ("shot", 4000, 6000),
+    ]
+    assert description.rendition.filename == "clip.mp4"
+    assert description.rendition.width == 1920
