@@ -3,7 +3,8 @@
 
 `newsml_for(rendition)` and `vmh_for(rendition)` are what anything offering a file calls:
 the video page's downloads, the API, a clip, a collection's zip. They read the database
-(the video with its terms, and its shot list: a handful of queries) and return bytes.
+(the video with its category and event, its tags, its languages, its shot list: four
+queries, whatever their numbers) and return bytes.
 """
 
 from __future__ import annotations
@@ -30,7 +31,12 @@ def describe(
     window: tuple[int, int] | None = None,
 ) -> mapping.Description:
     """The description of `rendition` (or of `file`, a clip cut from it) of its video."""
-    video = Video.objects.for_page().get(pk=rendition.video_id)
+    video = (
+        Video.objects.defer("search_vector")
+        .select_related("category", "event")
+        .prefetch_related("tags", "languages")
+        .get(pk=rendition.video_id)
+    )
     return mapping.describe(
         video,
         file=file or mapping.technical(rendition),

@@ -358,3 +358,19 @@ def test_a_clips_sidecar_keeps_the_entries_of_its_range_timed_from_its_start(bri
     ]
     assert description.rendition.filename == "clip.mp4"
     assert description.rendition.width == 1920
+
+
+@pytest.mark.parametrize("n", [1, 6])
+def test_a_sidecar_costs_four_queries_however_many_tags_languages_and_entries(
+    db, n, django_assert_num_queries
+):
+    video = VideoFactory(shot_list="\n".join(f"00:00:{5 * k:02d} Shot {k}" for k in range(n)))
+    video.tags.set([TagFactory() for _k in range(n)])
+    video.languages.set([LanguageFactory(code=f"l{k}", name=f"L{k}") for k in range(n)])
+    rendition = RenditionFactory(video=video)
+
+    # The video with its category and event; its tags; its languages; its shot list.
+    with django_assert_num_queries(4):
+        document = json.loads(metadata.vmh_for(rendition))
+    assert len(document) == 1 + n
+    assert len(document[0]["photoVideoMetadataIPTC"]["keywords"]) == n
