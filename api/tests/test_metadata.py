@@ -333,7 +333,11 @@ def _detail_queries(api, video, *, n: int) -> int:
     return len(queries)
 
 
-def test_the_video_detail_costs_the_same_queries_for_1_or_5_of_everything(api):
+def test_the_video_detail_costs_the_same_queries_for_1_or_5_of_everything(api, settings):
+    # The process re-reads the content version after a second: on a loaded machine that
+    # second may pass between the warm-up and the counted request, whose kept lists were
+    # then stored under a version the cleared cache no longer has (one more query).
+    settings.PAGE_CACHE_VERSION_RECHECK_SECONDS = 3600
     counts = []
     for n in (1, 5):
         video = VideoFactory(shot_list="\n".join(f"00:00:{10 * k:02d} Shot {k}" for k in range(n)))
