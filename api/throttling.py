@@ -12,10 +12,11 @@ import time
 
 from allauth.account.adapter import get_adapter
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from rest_framework.throttling import BaseThrottle
 
 from api.models import ApiToken
+from core.cache import count_up
 
 WINDOW_SECONDS = 60
 # Under the prefix that core.cache keeps in process memory while Redis is down: rate limits
@@ -29,13 +30,7 @@ def _count(key: str) -> tuple[int, float]:
     next window."""
     now = time.time()
     window = int(now // WINDOW_SECONDS)
-    key = f"{key}:{window}"
-    cache.add(key, 0, WINDOW_SECONDS + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, WINDOW_SECONDS + 1)
-        count = 1
+    count = count_up(caches["default"], f"{key}:{window}", timeout=WINDOW_SECONDS + 1)
     return count, (window + 1) * WINDOW_SECONDS - now
 
 
