@@ -6,10 +6,9 @@ Only published content is ever listed or shown, whoever the token belongs to.
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.urls import reverse
 from django.utils.functional import lazy
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -180,12 +179,7 @@ class RenditionMetadata(APIView):
         if not has_verified_email(request.user):
             return problem(403, _("Verify your email address to download videos."))
         rendition = selectors.published_rendition(pk=rendition_id, video__slug=slug)
-        body = metadata.render(metadata.describe(rendition), self.kind)
-        response = HttpResponse(body, content_type=metadata.content_type(self.kind))
-        response["Content-Disposition"] = content_disposition_header(
-            True, metadata.sidecar_filename(rendition.download_filename(), self.kind)
-        )
-        return response
+        return metadata.attachment(metadata.describe(rendition), self.kind)
 
 
 class RenditionNewsML(RenditionMetadata):

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -173,11 +172,4 @@ def clip_metadata(request: HttpRequest, slug: str, clip_id: int, kind: str) -> H
             clip.end_ms,
         ),
     )
-    response = HttpResponse(
-        metadata.render(description, kind),
-        content_type=f"{metadata.content_type(kind)}; charset=utf-8",
-    )
-    response["Content-Disposition"] = content_disposition_header(
-        True, metadata.sidecar_filename(clip.download_filename(), kind)
-    )
-    return response
+    return metadata.attachment(description, kind)

@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -155,13 +154,4 @@ def rendition_metadata(
     """A rendition's metadata sidecar (NewsML-G2 or Video Metadata Hub JSON), named after
     the file it describes: for whoever may download that file."""
     rendition = _downloadable(request.user, pk=rendition_id, video__slug=slug)
-    return metadata_response(rendition, kind)
-
-
-def metadata_response(rendition, kind: str) -> HttpResponse:
-    body = metadata.render(metadata.describe(rendition), kind)
-    response = HttpResponse(body, content_type=f"{metadata.content_type(kind)}; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(
-        True, metadata.sidecar_filename(rendition.download_filename(), kind)
-    )
-    return response
+    return metadata.attachment(metadata.describe(rendition), kind)

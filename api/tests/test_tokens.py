@@ -268,7 +268,7 @@ def test_the_detail_links_each_renditions_sidecars_and_a_token_fetches_them(api)
 
     newsml = api.get(listed["newsml_url"], **auth)
     assert newsml.status_code == 200
-    assert newsml["Content-Type"] == "application/vnd.iptc.g2.newsitem+xml"
+    assert newsml["Content-Type"] == "application/vnd.iptc.g2.newsitem+xml; charset=utf-8"
     assert b"<newsItem" in newsml.content
     assert rendition.checksum_sha256.encode() in newsml.content
     vmh = api.get(listed["vmh_url"], **auth)  # validated against the schema by the client

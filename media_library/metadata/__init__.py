@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 
 from django.conf import settings
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 
 from media_library import shot_entries
 from media_library.metadata import mapping, newsml, vmh
@@ -72,6 +74,18 @@ def sidecar_filename(filename: str, kind: str) -> str:
 
 def content_type(kind: str) -> str:
     return NEWSML_CONTENT_TYPE if kind == "newsml" else VMH_CONTENT_TYPE
+
+
+def attachment(description: mapping.Description, kind: str) -> HttpResponse:
+    """The sidecar as a download, named after the file it describes (`sidecar_filename`):
+    what the site's, the clips' and the API's views answer."""
+    response = HttpResponse(
+        render(description, kind), content_type=f"{content_type(kind)}; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, sidecar_filename(description.rendition.filename, kind)
+    )
+    return response
 
 
 def for_file(
