@@ -54,8 +54,13 @@ def _add(parent: ET.Element, name: str, text: str | None = None, **attributes) -
 
 
 def _decimal(value: Decimal | float) -> str:
-    text = f"{Decimal(str(value)).normalize():f}"
-    return text
+    return f"{Decimal(str(value)).normalize():f}"
+
+
+def _qcode(scheme: str, code: str) -> str:
+    """`scheme:code`; a QCode holds no white space (ffprobe's names have none, but a code
+    must never make the document invalid)."""
+    return f"{scheme}:{'-'.join(code.split())}"
 
 
 def _remote_content(parent: ET.Element, item: Description) -> None:
@@ -72,11 +77,11 @@ def _remote_content(parent: ET.Element, item: Description) -> None:
         attributes["duration"] = _decimal(round(file.duration_seconds, 3))
         attributes["durationunit"] = "timeunit:seconds"
     if file.video_codec:
-        attributes["videocodec"] = f"ffcodec:{file.video_codec}"
+        attributes["videocodec"] = _qcode("ffcodec", file.video_codec)
     if file.frame_rate is not None:
         attributes["videoframerate"] = _decimal(file.frame_rate)
     if file.audio_codec:
-        attributes["audiocodec"] = f"ffcodec:{file.audio_codec}"
+        attributes["audiocodec"] = _qcode("ffcodec", file.audio_codec)
     if file.audio_sample_rate:
         attributes["audiosamplerate"] = file.audio_sample_rate
     if file.audio_channels:
@@ -96,7 +101,7 @@ def _part(parent: ET.Element, part: Part, *, rendition_ref: str, end_ms: int | N
             end=seconds(end_ms),
             timeunit="timeunit:seconds",
         )
-    _add(meta, "role", qcode=f"mpshot:{part.kind}")
+    _add(meta, "role", qcode=_qcode("mpshot", part.kind))
     if part.speaker_name:
         speaker = _add(meta, "contributor", role="mprole:speaker")
         _add(speaker, "name", part.speaker_name)

@@ -257,6 +257,8 @@ def test_a_video_with_little_said_gives_a_valid_sidecar_too(db, newsml_schema):
         video__shot_list="",
         video__summary="",
         video__category=None,
+        video__country="FR",  # a country without a place
+        video_codec="some codec",
         frame_rate=None,
         audio_codec="",
         audio_channels=None,
