@@ -51,7 +51,7 @@ class Part:
     number: int  # 1, 2, … in the order of the shot list
     kind: str  # ShotEntry.Kind's value: "shot", "soundbite", …
     start_ms: int
-    end_ms: int | None  # None only while the video's duration is unknown
+    end_ms: int | None  # None only while neither the video's nor the file's duration is known
     description: str
     speaker_name: str
     speaker_role: str
@@ -122,11 +122,14 @@ def technical(rendition, *, filename: str | None = None) -> Technical:
     )
 
 
-def parts(rows, *, window: tuple[int, int] | None = None) -> list[Part]:
+def parts(
+    rows, *, window: tuple[int, int] | None = None, end_of_file: int | None = None
+) -> list[Part]:
     """The shot list's rows (`shot_entries.ShotRow`: an entry and its resolved out point).
 
     With a `window` (a clip's first and last millisecond in the video), only the entries
-    that overlap it, their times counted from the window's start and cut to its length."""
+    that overlap it, their times counted from the window's start and cut to its length. An
+    entry still without an out point (the video's duration unknown) ends at `end_of_file`."""
     if window is not None:
         start, end = window
         within = []
@@ -142,7 +145,7 @@ def parts(rows, *, window: tuple[int, int] | None = None) -> list[Part]:
             number=number,
             kind=row.entry.kind,
             start_ms=row.start_ms,
-            end_ms=row.end_ms,
+            end_ms=end_of_file if row.end_ms is None else row.end_ms,
             description=row.entry.description,
             speaker_name=row.entry.speaker_name,
             speaker_role=row.entry.speaker_role,
@@ -202,7 +205,13 @@ def describe(
         if thumbnail
         else "",
         rendition=file,
-        parts=parts(shot_rows, window=window),
+        parts=parts(
+            shot_rows,
+            window=window,
+            end_of_file=None
+            if file.duration_seconds is None
+            else round(file.duration_seconds * 1000),
+        ),
     )
 
 

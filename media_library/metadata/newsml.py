@@ -91,14 +91,14 @@ def _remote_content(parent: ET.Element, item: Description) -> None:
         _add(remote, "hash", file.checksum_sha256, hashtypeuri=SHA256_IRI)
 
 
-def _part(parent: ET.Element, part: Part, *, rendition_ref: str, end_ms: int | None) -> None:
+def _part(parent: ET.Element, part: Part, *, rendition_ref: str) -> None:
     meta = _add(parent, "partMeta", partid=f"part{part.number}", contentrefs=rendition_ref)
-    if end_ms is not None:
+    if part.end_ms is not None:  # timeDelim needs both ends
         _add(
             meta,
             "timeDelim",
             start=seconds(part.start_ms),
-            end=seconds(end_ms),
+            end=seconds(part.end_ms),
             timeunit="timeunit:seconds",
         )
     _add(meta, "role", qcode=_qcode("mpshot", part.kind))
@@ -180,14 +180,8 @@ def news_item(item: Description, *, site_url: str) -> ET.Element:
         _add(content, "description", item.shot_list_text, role="mpdrol:shotlist")
 
     rendition_ref = f"rendition-{item.rendition.rendition_id}"
-    end_of_video = (
-        None
-        if item.rendition.duration_seconds is None
-        else round(item.rendition.duration_seconds * 1000)
-    )
     for part in item.parts:
-        end_ms = part.end_ms if part.end_ms is not None else end_of_video
-        _part(root, part, rendition_ref=rendition_ref, end_ms=end_ms)
+        _part(root, part, rendition_ref=rendition_ref)
 
     content_set = _add(root, "contentSet")
     _remote_content(content_set, item)

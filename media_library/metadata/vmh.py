@@ -99,9 +99,9 @@ def _whole(item: Description) -> dict:
     return {"photoVideoMetadataIPTC": iptc, OURS: ours}
 
 
-def _fragment(item: Description, part: Part, end_of_video: int | None) -> dict:
+def _fragment(item: Description, part: Part) -> dict:
     lang = part.language or item.metadata_language
-    end_ms = part.end_ms if part.end_ms is not None else end_of_video
+    end_ms = part.end_ms
     span = seconds(part.start_ms) + (f",{seconds(end_ms)}" if end_ms is not None else "")
     iptc: dict = {}
     if part.description:
@@ -130,9 +130,7 @@ def _fragment(item: Description, part: Part, end_of_video: int | None) -> dict:
 
 
 def document(item: Description) -> list[dict]:
-    duration = item.rendition.duration_seconds
-    end_of_video = None if duration is None else round(duration * 1000)
-    return [_whole(item), *(_fragment(item, part, end_of_video) for part in item.parts)]
+    return [_whole(item), *(_fragment(item, part) for part in item.parts)]
 
 
 def render(item: Description) -> bytes:

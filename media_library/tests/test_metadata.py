@@ -376,3 +376,11 @@ def test_a_sidecar_costs_four_queries_however_many_tags_languages_and_entries(
         document = json.loads(metadata.vmh_for(rendition))
     assert len(document) == 1 + n
     assert len(document[0]["photoVideoMetadataIPTC"]["keywords"]) == n
+
+
+def test_while_the_videos_duration_is_unknown_the_last_entry_ends_with_the_file(db):
+    rendition = RenditionFactory(video__duration_seconds=None, duration_seconds=30.0)
+
+    parts = metadata.describe(rendition).parts
+
+    assert [(p.start_ms, p.end_ms) for p in parts] == [(0, 5000), (5000, 30000)]
