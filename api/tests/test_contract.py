@@ -56,4 +56,5 @@ def test_the_documentation_page_is_in_french_for_a_french_browser(client):
     html = response.content.decode()
     assert "Documentation de l’API" in html  # noqa: RUF001
     assert "Vidéos par page : de 1 à 100, 24 par défaut." in html
+    assert "Sans jeton, chaque adresse peut faire 120 requêtes par minute." in html
     assert "Videos a page" not in html
