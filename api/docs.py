@@ -68,5 +68,6 @@ def documentation(request: HttpRequest) -> HttpResponse:
             "info": schema["info"],
             "operations": _operations(schema),
             "rate": settings.API_TOKEN_REQUESTS_PER_MINUTE,
+            "anonymous_rate": settings.API_ANONYMOUS_REQUESTS_PER_MINUTE,
         },
     )

@@ -53,9 +53,13 @@ def exception_handler(exc, context) -> Response | None:
     headers = {}
     if isinstance(exc, exceptions.Throttled):
         headers["Retry-After"] = str(math.ceil(exc.wait or 1))
-        return problem(
-            429, _("Too many requests with this token: wait and try again."), headers=headers
+        request = context.get("request")
+        detail = (
+            _("Too many requests with this token: wait and try again.")
+            if request is not None and request.auth is not None
+            else _("Too many requests from your address: wait, or use an API token.")
         )
+        return problem(429, detail, headers=headers)
     auth_header = getattr(exc, "auth_header", None)
     if auth_header:
         headers["WWW-Authenticate"] = auth_header

@@ -6,7 +6,7 @@ PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
 
 def add_common_problems(result: dict, generator, request, public) -> dict:
-    """Any request may carry a bad or revoked token (401) or exceed its token's rate (429,
+    """Any request may carry a bad or revoked token (401) or exceed its rate (429,
     with Retry-After): both are problem details on every operation."""
     for item in result.get("paths", {}).values():
         for operation in item.values():
@@ -21,7 +21,10 @@ def add_common_problems(result: dict, generator, request, public) -> dict:
             responses.setdefault(
                 "429",
                 {
-                    "description": "This token's requests per minute are used up.",
+                    "description": (
+                        "This token's requests per minute are used up (without a token: "
+                        "this address's)."
+                    ),
                     "headers": {
                         "Retry-After": {
                             "description": "Seconds until the next minute's window.",

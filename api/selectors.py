@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import Http404
 from django.urls import reverse
 
-from media_library import related, shot_entries
-from media_library.models import Category, Event, Tag, Video
+from media_library import related, selectors, shot_entries
+from media_library.models import Category, Event, Rendition, Tag, Video
 from speeches import timecodes as tc
 from speeches.models import Speech
 from speeches.services import plain_text
@@ -47,6 +47,11 @@ def video_for_api(slug: str) -> Video:
     ]
     video.api_related_speeches = related.related_speeches(video)
     return video
+
+
+def published_rendition(**lookups) -> Rendition:
+    """A ready rendition of a published video (404 otherwise): drafts never, whose ever token."""
+    return selectors.downloadable_rendition(videos=Video.objects.published(), **lookups)
 
 
 def speeches_for_api():

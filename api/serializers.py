@@ -98,18 +98,39 @@ def video_summaries(videos, *, request) -> list[dict]:
 class RenditionSerializer(serializers.ModelSerializer):
     frame_rate = serializers.FloatField(allow_null=True)
     download_url_endpoint = serializers.SerializerMethodField()
+    newsml_url = serializers.SerializerMethodField()
+    vmh_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Rendition
-        fields = ["id", "label", *TECHNICAL_FIELDS, "download_url_endpoint"]
+        fields = [
+            "id",
+            "label",
+            *TECHNICAL_FIELDS,
+            "download_url_endpoint",
+            "newsml_url",
+            "vmh_url",
+        ]
+
+    def _link(self, name: str, rendition: Rendition) -> str:
+        path = reverse(
+            name, kwargs={"slug": self.context["video_slug"], "rendition_id": rendition.pk}
+        )
+        return absolute(self.context.get("request"), path)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_download_url_endpoint(self, rendition: Rendition) -> str:
-        path = reverse(
-            "api:rendition-download-url",
-            kwargs={"slug": self.context["video_slug"], "rendition_id": rendition.pk},
-        )
-        return absolute(self.context.get("request"), path)
+        return self._link("api:rendition-download-url", rendition)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_newsml_url(self, rendition: Rendition) -> str:
+        """The NewsML-G2 sidecar (a token's GET)."""
+        return self._link("api:rendition-newsml", rendition)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_vmh_url(self, rendition: Rendition) -> str:
+        """The IPTC Video Metadata Hub JSON sidecar (a token's GET)."""
+        return self._link("api:rendition-vmh", rendition)
 
 
 class ShotEntrySerializer(serializers.Serializer):

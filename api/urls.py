@@ -13,6 +13,16 @@ urlpatterns = [
         views.RenditionDownloadUrl.as_view(),
         name="rendition-download-url",
     ),
+    path(
+        "videos/<slug:slug>/renditions/<int:rendition_id>/newsml.xml",
+        views.RenditionNewsML.as_view(),
+        name="rendition-newsml",
+    ),
+    path(
+        "videos/<slug:slug>/renditions/<int:rendition_id>/vmh.json",
+        views.RenditionVMH.as_view(),
+        name="rendition-vmh",
+    ),
     path("files/<str:token>", views.SignedFile.as_view(), name="file"),
     path("speeches/", views.SpeechList.as_view(), name="speech-list"),
     path("speeches/<slug:slug>/", views.SpeechDetail.as_view(), name="speech-detail"),

@@ -5,8 +5,8 @@ Only published content is ever listed or shown, whoever the token belongs to.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.guards import has_verified_email
-from api import selectors
+from api import caching, selectors
 from api.pagination import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -40,10 +40,12 @@ from api.serializers import (
     paginated,
     video_summaries,
 )
-from media_library import delivery, search, services
+from media_library import delivery, metadata, search, services
 from media_library.forms import SORT_CHOICES, VideoFilterForm
-from media_library.models import Rendition, Video
 
+# As the site's catalogue (media_library.views): any edit moves the content version at once;
+# the timeout bounds how late a scheduled video appears when beat is not running.
+CACHE_SECONDS = 120
 PAGE_SIZE_PARAMETER = OpenApiParameter(
     "page_size",
     int,
@@ -94,6 +96,9 @@ class VideoList(APIView):
         responses={200: paginated(VideoSummarySerializer, "PaginatedVideoList"), **problems(400)},
     )
     def get(self, request: Request) -> Response:
+        return caching.cached_json(request, lambda: self._page(request), timeout=CACHE_SECONDS)
+
+    def _page(self, request: Request) -> Response:
         form = VideoFilterForm(request.query_params)
         if not form.is_valid():
             return problem(
@@ -143,16 +148,11 @@ class RenditionDownloadUrl(APIView):
         # Asked of the database on every request, as the web's downloads do.
         if not has_verified_email(request.user):
             return problem(403, _("Verify your email address to download videos."))
-        rendition = get_object_or_404(
-            Rendition.objects.ready().select_related("video"),
-            pk=rendition_id,
-            video__slug=slug,
-            video__in=Video.objects.published(),
-        )
+        rendition = selectors.published_rendition(pk=rendition_id, video__slug=slug)
         services.record_download(user=request.user, rendition=rendition)
         if delivery.mode() is delivery.Mode.PRESIGNED:
-            url = delivery.begin(request, user=request.user, rendition=rendition)["Location"]
-            expires = delivery.settings.DOWNLOAD_URL_EXPIRY_SECONDS
+            url = delivery.presigned_url(rendition)
+            expires = settings.DOWNLOAD_URL_EXPIRY_SECONDS
         else:
             token = delivery.make_token(user=request.user, rendition=rendition)
             url = request.build_absolute_uri(reverse("api:file", kwargs={"token": token}))
@@ -166,6 +166,56 @@ class RenditionDownloadUrl(APIView):
         response = Response(DownloadUrlSerializer(body).data)
         response["Cache-Control"] = "no-store"
         return response
+
+
+class RenditionMetadata(APIView):
+    """A rendition's metadata sidecar: NewsML-G2 (`newsml.xml`) or IPTC Video Metadata Hub
+    JSON (`vmh.json`), the documents the site offers beside each download."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    kind = "newsml"
+
+    def get(self, request: Request, slug: str, rendition_id: int):
+        if not has_verified_email(request.user):
+            return problem(403, _("Verify your email address to download videos."))
+        rendition = selectors.published_rendition(pk=rendition_id, video__slug=slug)
+        return metadata.attachment(metadata.describe(rendition), self.kind)
+
+
+class RenditionNewsML(RenditionMetadata):
+    kind = "newsml"
+
+    @extend_schema(
+        operation_id="renditions_newsml",
+        description=gettext_lazy(
+            "The rendition's NewsML-G2 newsItem (IPTC): the video's metadata, its shot list "
+            "and the file's technical properties."
+        ),
+        responses={
+            (200, metadata.NEWSML_CONTENT_TYPE): OpenApiTypes.STR,
+            **problems(403, 404),
+        },
+    )
+    def get(self, request: Request, slug: str, rendition_id: int):
+        return super().get(request, slug, rendition_id)
+
+
+class RenditionVMH(RenditionMetadata):
+    kind = "vmh"
+
+    @extend_schema(
+        operation_id="renditions_vmh",
+        description=gettext_lazy(
+            "The same metadata as IPTC Video Metadata Hub JSON: the whole file first, then "
+            "one object per shot list entry."
+        ),
+        responses={
+            (200, "application/json"): {"type": "array", "items": {"type": "object"}},
+            **problems(403, 404),
+        },
+    )
+    def get(self, request: Request, slug: str, rendition_id: int):
+        return super().get(request, slug, rendition_id)
 
 
 class SignedFile(APIView):
@@ -191,11 +241,7 @@ class SignedFile(APIView):
             raise Http404 from None
         if not has_verified_email(request.user):
             return problem(403, _("Verify your email address to download videos."))
-        rendition = get_object_or_404(
-            Rendition.objects.ready().select_related("video"),
-            pk=claims.rendition_id,
-            video__in=Video.objects.published(),
-        )
+        rendition = selectors.published_rendition(pk=claims.rendition_id)
         try:
             delivery.check_claims(claims, user=request.user, rendition=rendition)
         except delivery.InvalidLink:

@@ -138,6 +138,8 @@ def environment(run: Run, database_url: str, smtp_port: int) -> dict[str, str]:
         "MEDIA_ROOT": str(media),
         "MEDIA_STORAGE": "local",
         "DOWNLOAD_ACCEL_REDIRECT_PREFIX": "",
+        # The load comes from one address: the API's per-address limit would measure 429s.
+        "API_ANONYMOUS_REQUESTS_PER_MINUTE": str(10**9),
         "BENCH_STATIC_ROOT": str(run.work_dir / "static"),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
@@ -158,13 +160,18 @@ def pages(fixtures) -> dict[str, Page]:
             Page("speech detail", f"/speeches/{fixtures.speech_slug}/", logged_in=False),
             Page("speech detail, logged in", f"/speeches/{fixtures.speech_slug}/", logged_in=True),
             Page("My account", "/accounts/me/", logged_in=True),
+            Page(API_VIDEO_LIST, API_VIDEO_LIST_PATH, logged_in=False),
         ]
     }
 
 
+# The API's video list (issue 19): a page of 50, anonymous, against the same bare view.
+API_VIDEO_LIST = "API video list"
+API_VIDEO_LIST_PATH = "/api/v1/videos/?page_size=50"
 THROUGHPUT_PAGES = [
     REFERENCE,
     "catalogue",
+    API_VIDEO_LIST,
     "home",
     "video detail, logged in",
     "speech detail, logged in",
@@ -185,6 +192,7 @@ THROUGHPUT_TARGETS = {
     "catalogue": 0.7,
     "video detail, logged in": 0.5,
     "speech detail, logged in": 0.5,
+    API_VIDEO_LIST: 0.5,
 }
 
 

@@ -15,7 +15,7 @@ from accounts.guards import verified_account_required
 from clips import services
 from clips.forms import ClipForm
 from clips.models import Clip, format_ms
-from media_library import delivery
+from media_library import delivery, metadata
 from media_library.models import Rendition, Video
 
 SIGNING_SALT = "clips.download"
@@ -149,3 +149,27 @@ def _requested_by_id(request: HttpRequest, clip_id: int) -> Clip:
     ):
         raise Http404
     return clip
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+@verified_account_required()
+def clip_metadata(request: HttpRequest, slug: str, clip_id: int, kind: str) -> HttpResponse:
+    """A ready clip's metadata sidecar, as a rendition's (docs/metadata.md): the clip's own
+    name, size, duration and checksum, and the shot list entries within its range."""
+    clip = _requested(request, slug, clip_id)
+    if clip.status != Clip.Status.READY:
+        raise Http404
+    description = metadata.for_file(
+        clip.rendition,
+        filename=clip.download_filename(),
+        size=clip.file_size,
+        duration_seconds=clip.duration_seconds,
+        checksum_sha256=clip.checksum_sha256,
+        guid_suffix=f":clip:{clip.pk}",
+        window=(
+            clip.start_ms if clip.actual_start_ms is None else clip.actual_start_ms,
+            clip.end_ms,
+        ),
+    )
+    return metadata.attachment(description, kind)

@@ -188,8 +188,18 @@ def serve(request: HttpRequest, rendition: Deliverable) -> HttpResponse:
     )
 
 
-def presigned_redirect(*, rendition: Deliverable, name: str, filename: str) -> HttpResponse:
-    url = rendition.file.storage.url(
+def presigned_url(rendition: Deliverable) -> str:
+    """The object store's short-lived URL of the file (`DOWNLOAD_URL_EXPIRY_SECONDS`), saved
+    under its download name: what `begin()` redirects to on S3, and what the API hands out."""
+    return _presigned_url(
+        rendition=rendition,
+        name=_safe_name(rendition.file.name),
+        filename=rendition.download_filename(),
+    )
+
+
+def _presigned_url(*, rendition: Deliverable, name: str, filename: str) -> str:
+    return rendition.file.storage.url(
         name,
         parameters={
             "ResponseContentDisposition": content_disposition_header(True, filename),
@@ -197,6 +207,10 @@ def presigned_redirect(*, rendition: Deliverable, name: str, filename: str) -> H
         },
         expire=settings.DOWNLOAD_URL_EXPIRY_SECONDS,
     )
+
+
+def presigned_redirect(*, rendition: Deliverable, name: str, filename: str) -> HttpResponse:
+    url = _presigned_url(rendition=rendition, name=name, filename=filename)
     response = HttpResponseRedirect(url)
     response["Cache-Control"] = "no-store"
     return response

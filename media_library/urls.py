@@ -20,6 +20,18 @@ urlpatterns = [
         name="video_captions",
     ),
     path(
+        "<slug:slug>/renditions/<int:rendition_id>/newsml.xml",
+        views.rendition_metadata,
+        {"kind": "newsml"},
+        name="rendition_newsml",
+    ),
+    path(
+        "<slug:slug>/renditions/<int:rendition_id>/vmh.json",
+        views.rendition_metadata,
+        {"kind": "vmh"},
+        name="rendition_vmh",
+    ),
+    path(
         "<slug:slug>/renditions/<int:rendition_id>/download/",
         views.download,
         name="download",

@@ -11,7 +11,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.guards import session_has_verified_email, verified_account_required
 from core.page_cache import cached_page
-from media_library import captions, delivery, public_media, related, search, services, shot_entries
+from media_library import (
+    captions,
+    delivery,
+    metadata,
+    public_media,
+    related,
+    search,
+    selectors,
+    services,
+    shot_entries,
+)
 from media_library.forms import VideoFilterForm
 from media_library.models import CaptionTrack, Rendition, Video
 
@@ -103,11 +113,7 @@ def _video_page(request: HttpRequest, slug: str, **kwargs) -> str:
 
 
 def _downloadable(user, **lookups) -> Rendition:
-    return get_object_or_404(
-        Rendition.objects.ready().select_related("video"),
-        video__in=Video.objects.visible_to(user),
-        **lookups,
-    )
+    return selectors.downloadable_rendition(videos=Video.objects.visible_to(user), **lookups)
 
 
 @never_cache
@@ -137,3 +143,15 @@ def download_file(request: HttpRequest, token: str) -> HttpResponse:
         return delivery.serve(request, rendition)
     except delivery.InvalidLink:
         raise PermissionDenied from None
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+@verified_account_required()
+def rendition_metadata(
+    request: HttpRequest, slug: str, rendition_id: int, kind: str
+) -> HttpResponse:
+    """A rendition's metadata sidecar (NewsML-G2 or Video Metadata Hub JSON), named after
+    the file it describes: for whoever may download that file."""
+    rendition = _downloadable(request.user, pk=rendition_id, video__slug=slug)
+    return metadata.attachment(metadata.describe(rendition), kind)

@@ -22,6 +22,13 @@ def _english_afterwards() -> Iterator[None]:
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _no_pages_of_earlier_tests() -> None:
+    from api.caching import forget_local_copies
+
+    forget_local_copies()
+
+
 @pytest.fixture(scope="session")
 def openapi() -> OpenAPI:
     # Problem details are JSON under their own media type (RFC 9457).

@@ -29,7 +29,7 @@ def test_every_endpoint_of_the_api_is_in_the_schema():
         for pattern in urls.urlpatterns
         if pattern.name not in {"schema", "docs", "no-such-endpoint"}
     }
-    assert len(expected) == 9
+    assert len(expected) == 11
     assert expected == paths
 
 
@@ -56,4 +56,5 @@ def test_the_documentation_page_is_in_french_for_a_french_browser(client):
     html = response.content.decode()
     assert "Documentation de l’API" in html  # noqa: RUF001
     assert "Vidéos par page : de 1 à 100, 24 par défaut." in html
+    assert "Sans jeton, chaque adresse peut faire 120 requêtes par minute." in html
     assert "Videos a page" not in html

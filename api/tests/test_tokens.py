@@ -7,6 +7,7 @@ import datetime
 import hashlib
 
 import pytest
+import requests
 import time_machine
 from allauth.account.models import EmailAddress
 from django.urls import reverse
@@ -15,6 +16,7 @@ from accounts.tests.factories import UserFactory
 from api import tokens
 from api.models import ApiToken
 from media_library.models import Download
+from media_library.tests.conftest import s3_endpoint, s3_storage  # noqa: F401 - fixtures
 from media_library.tests.factories import RENDITION_BYTES, RenditionFactory
 
 pytestmark = pytest.mark.django_db
@@ -243,3 +245,103 @@ def test_the_admin_never_shows_a_tokens_digest(client):
     page = client.get(reverse("admin:api_apitoken_change", args=[issued.token.pk]))
     assert page.status_code == 200
     assert issued.token.digest not in page.content.decode()
+
+
+# --- Metadata sidecars -----------------------------------------------------------------------
+
+
+def _sidecar(rendition, kind: str) -> str:
+    return reverse(
+        f"api:rendition-{kind}",
+        kwargs={"slug": rendition.video.slug, "rendition_id": rendition.pk},
+    )
+
+
+def test_the_detail_links_each_renditions_sidecars_and_a_token_fetches_them(api):
+    rendition = RenditionFactory()
+    auth = {
+        "HTTP_AUTHORIZATION": f"Bearer {tokens.create_token(user=UserFactory(), name='x').secret}"
+    }
+    (listed,) = api.get(f"/api/v1/videos/{rendition.video.slug}/").json()["renditions"]
+    assert listed["newsml_url"] == f"http://testserver{_sidecar(rendition, 'newsml')}"
+    assert listed["vmh_url"] == f"http://testserver{_sidecar(rendition, 'vmh')}"
+
+    newsml = api.get(listed["newsml_url"], **auth)
+    assert newsml.status_code == 200
+    assert newsml["Content-Type"] == "application/vnd.iptc.g2.newsitem+xml; charset=utf-8"
+    assert b"<newsItem" in newsml.content
+    assert rendition.checksum_sha256.encode() in newsml.content
+    vmh = api.get(listed["vmh_url"], **auth)  # validated against the schema by the client
+    assert vmh.json()[0]["photoVideoMetadata_portal"]["checksumSha256"] == (
+        rendition.checksum_sha256
+    )
+    assert vmh["Content-Disposition"] == (
+        f'attachment; filename="{rendition.download_filename()}.vmh.json"'
+    )
+    # Fetching metadata is not a download.
+    assert not Download.objects.exists()
+
+
+def test_sidecars_need_a_token_of_a_verified_account_and_a_published_video(api):
+    rendition = RenditionFactory()
+    assert api.get(_sidecar(rendition, "newsml")).status_code == 401
+    user = UserFactory()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create_token(user=user, name='x').secret}"}
+    draft = RenditionFactory(video__status="draft", video__published_at=None)
+    assert api.get(_sidecar(draft, "vmh"), **auth).status_code == 404
+    EmailAddress.objects.filter(user=user).update(verified=False)
+    assert api.get(_sidecar(rendition, "vmh"), **auth).status_code == 403
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("s3_storage")
+def test_on_s3_a_token_gets_the_object_stores_presigned_url_of_the_file(api, settings):
+    settings.DOWNLOAD_URL_EXPIRY_SECONDS = 300
+    rendition = RenditionFactory()
+    auth = {
+        "HTTP_AUTHORIZATION": f"Bearer {tokens.create_token(user=UserFactory(), name='x').secret}"
+    }
+
+    body = api.post(_download_url_endpoint(rendition), **auth).json()
+
+    assert body["expires_in_seconds"] == 300
+    assert "X-Amz-Signature=" in body["url"]
+    assert requests.get(body["url"], timeout=10).content == RENDITION_BYTES
+
+
+def test_without_a_token_each_address_gets_its_own_limit_with_retry_after(api, settings):
+    settings.API_ANONYMOUS_REQUESTS_PER_MINUTE = 5
+    with time_machine.travel(
+        datetime.datetime(2026, 3, 4, 10, 0, 20, tzinfo=datetime.UTC), tick=False
+    ):
+        statuses = [api.get("/api/v1/tags/").status_code for _n in range(5)]
+        refused = api.get("/api/v1/tags/")
+        elsewhere = api.get("/api/v1/tags/", REMOTE_ADDR="192.0.2.7")
+        secret = tokens.create_token(user=UserFactory(), name="x").secret
+        with_token = api.get("/api/v1/tags/", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert statuses == [200] * 5
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "40"
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["detail"] == (
+        "Too many requests from your address: wait, or use an API token."
+    )
+    assert elsewhere.status_code == 200
+    assert with_token.status_code == 200
+    with time_machine.travel(
+        datetime.datetime(2026, 3, 4, 10, 1, 0, tzinfo=datetime.UTC), tick=False
+    ):
+        assert api.get("/api/v1/tags/").status_code == 200
+
+
+def test_behind_the_proxy_the_limit_counts_the_client_not_the_proxy(api, settings):
+    settings.API_ANONYMOUS_REQUESTS_PER_MINUTE = 3
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    with time_machine.travel(
+        datetime.datetime(2026, 3, 4, 10, 0, 20, tzinfo=datetime.UTC), tick=False
+    ):
+        for _n in range(3):
+            api.get("/api/v1/tags/", HTTP_X_FORWARDED_FOR="198.51.100.1")
+        assert api.get("/api/v1/tags/", HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 429
+        # Another client through the same proxy (the same REMOTE_ADDR) is not refused.
+        assert api.get("/api/v1/tags/", HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 200

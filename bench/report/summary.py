@@ -68,6 +68,12 @@ def _throughput_rows(results: dict) -> list[Row]:
         ("P1", "catalogue", f"catalogue list, anonymous, {videos:,} videos: req/s", 0.7),
         ("P1b", "video detail, logged in", "video detail page, logged in: req/s", 0.5),
         ("P1b", "speech detail, logged in", "speech detail page, logged in: req/s", 0.5),
+        (
+            "P8",
+            "API video list",
+            f"API video list, page of 50, anonymous, {videos:,} videos: req/s",
+            0.5,
+        ),
     ]:
         page = p1.get(name)
         if page:

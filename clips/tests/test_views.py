@@ -410,3 +410,29 @@ def test_an_editor_still_cuts_and_fetches_clips_of_a_draft(client, hour_long, mo
     served = client.get(answer["Location"])
     assert served.status_code == 200 and b"".join(served.streaming_content) == b"bytes"
     assert post(client, hour_long).status_code == 302
+
+
+def test_a_ready_clip_has_its_metadata_sidecars_for_who_asked_for_it(
+    client, verified_client, ready_clip_link
+):
+    clip, _link = ready_clip_link
+    kwargs = {"slug": clip.rendition.video.slug, "clip_id": clip.pk}
+    page = verified_client.get(status_url(clip)).content.decode()
+    newsml_url = reverse("clips:clip_newsml", kwargs=kwargs)
+    assert newsml_url in page
+
+    response = verified_client.get(newsml_url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{clip.download_filename()}.newsml.xml"'
+    )
+    body = response.content.decode()
+    assert f'href="{clip.download_filename()}"' in body
+    assert 'size="5"' in body
+    assert f":clip:{clip.pk}" in body
+    vmh = verified_client.get(reverse("clips:clip_vmh", kwargs=kwargs)).json()
+    assert vmh[0]["photoVideoMetadata_portal"]["fileName"] == clip.download_filename()
+
+    verified_client.logout()
+    client.force_login(UserFactory(verified=True))
+    assert client.get(newsml_url).status_code == 404

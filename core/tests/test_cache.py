@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from core.cache import ResilientRedisCache
+from core.cache import ResilientRedisCache, count_up
 from core.testing.services import free_port
 
 
@@ -184,3 +184,36 @@ def test_while_redis_is_unreachable_thousands_of_counters_are_kept_not_culled(
         assert cache.get("allauth:rl:login:ip:10.0.0.0") == 5
     finally:
         cache._rate_limits.clear()
+
+
+@pytest.mark.integration
+def test_count_up_counts_on_redis_in_one_round_trip_and_expires(redis_cache):
+    """The rate limits' counter: created at 1, one more per call, readable as an int, gone
+    `timeout` seconds after its last count."""
+    key = "allauth:rl:api-address:192.0.2.1:123"
+    assert [count_up(redis_cache, key, timeout=61) for _n in range(3)] == [1, 2, 3]
+    assert redis_cache.get(key) == 3
+    assert 55 < _ttl(redis_cache, key, 1) <= 61
+    client = redis_cache._cache.get_client(write=True)
+    calls = []
+    original = client.pipeline
+    client.pipeline = lambda **kw: calls.append(kw) or original(**kw)
+    try:
+        assert count_up(redis_cache, key, timeout=61) == 4
+    finally:
+        del client.pipeline
+    assert calls == [{"transaction": False}]
+
+
+def test_count_up_counts_in_process_memory_while_redis_is_down(unreachable_cache, caplog):
+    key = "allauth:rl:api-address:192.0.2.2:123"
+    unreachable_cache._rate_limits.clear()
+    with caplog.at_level(logging.WARNING, logger="core.cache"):
+        assert [count_up(unreachable_cache, key, timeout=61) for _n in range(3)] == [1, 2, 3]
+
+
+def test_count_up_on_another_cache_counts_with_add_and_incr():
+    from django.core.cache.backends.locmem import LocMemCache
+
+    local = LocMemCache("count-up-test", {})
+    assert [count_up(local, "k", timeout=61) for _n in range(3)] == [1, 2, 3]

@@ -618,3 +618,21 @@ def test_s3_presigned_download_url_fails_after_its_expiry(s3_storage, verified_c
     expired = requests.get(url, timeout=10)
     assert expired.status_code == 403
     assert b"expired" in expired.content
+
+
+@pytest.mark.integration
+def test_s3_presigned_url_is_the_file_under_its_download_name(s3_storage, settings):
+    """`delivery.presigned_url`: what the redirect points to, and what the API hands out."""
+    settings.DOWNLOAD_URL_EXPIRY_SECONDS = 120
+    rendition = RenditionFactory(video__title="Opening remarks")
+
+    url = delivery.presigned_url(rendition)
+
+    assert "X-Amz-Expires=120" in url
+    fetched = requests.get(url, timeout=10)
+    assert fetched.status_code == 200
+    assert fetched.content == DATA
+    assert fetched.headers["Content-Disposition"] == (
+        f'attachment; filename="{rendition.download_filename()}"'
+    )
+    assert fetched.headers["Content-Type"] == "video/mp4"

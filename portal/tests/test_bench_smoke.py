@@ -66,7 +66,12 @@ def test_bench_smoke_mode_measures_everything_and_writes_the_report(
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
     results = json.loads(raw.read_text())
     assert results["errors"] == {}
-    assert set(results["P1"]) >= {"reference", "catalogue", "video detail, logged in"}
+    assert set(results["P1"]) >= {
+        "reference",
+        "catalogue",
+        "video detail, logged in",
+        "API video list",
+    }
     # The long tail: both audiences loaded with distinct pages, every response counted as a
     # page-cache hit or miss, every kind's miss timed on pages the load never asked for.
     for audience in ("anonymous", "signed in"):
@@ -92,6 +97,7 @@ def test_bench_smoke_mode_measures_everything_and_writes_the_report(
         "| P4b |",
         "| P5 |",
         "| P6 |",
+        "| P8 |",
     ):
         assert row in text
     assert (tmp_path / "performance.svg").read_text().startswith("<svg")
