@@ -66,8 +66,11 @@ def _is_or(token: str) -> bool:
 
 
 def matches(query: str, term_q: Callable[[str], Q]) -> Q | None:
-    """The filter for `query` where `term_q(text)` is what "contains this text" means (None:
-    the query has no term, so it filters nothing)."""
+    """The filter for `query` where `term_q(text)` is what "contains this text" means.
+
+    None when the query holds no term (`""`, `-`): the callers then find nothing, as
+    PostgreSQL does with a query of no lexeme.
+    """
     either: Q | None = None
     for group in parse(query):
         every = Q()
