@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# The address in every absolute link (emails, feeds, sitemap): the port the portal runs on.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test lint format worker beat bench mutation mutation-clean clean
 
@@ -20,9 +22,9 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 ## Run the portal locally: SQLite, in-process tasks, console email, local files, demo content.
 run: $(VENV)/.runtime
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py migrate --noinput
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py load_demo
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## Run the whole test suite (integration tests skip without their services unless REQUIRE_SERVICES=1).
 test: $(VENV)/.dev

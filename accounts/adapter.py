@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from core.site import site_url
 from mailer.services import queue_email
 
 RETURN_TO_SESSION_KEY = "accounts_return_to"
@@ -34,7 +35,8 @@ class AccountAdapter(DefaultAccountAdapter):
             "email": email,
             "current_site": get_current_site(request),
             "site_name": settings.SITE_NAME,
-            "site_url": request.build_absolute_uri("/"),
+            # SITE_URL, not the request's Host: a link in an email must reach the portal.
+            "site_url": f"{site_url()}/",
             "code_lifetime_minutes": settings.ACCOUNT_CODE_LIFETIME_SECONDS // 60,
         }
         ctx.update(context)

@@ -8,4 +8,12 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from core import checks, tasks  # noqa: F401 - registers the checks and Celery tasks
+        from django.apps import apps
+        from django.db.models.signals import post_migrate
+
+        from core import checks, site, tasks  # noqa: F401 - registers the checks and Celery tasks
+
+        # After the Sites app's own handler, which creates example.com on a fresh database.
+        post_migrate.connect(
+            site.sync_site, sender=apps.get_app_config("sites"), dispatch_uid="core.sync_site"
+        )

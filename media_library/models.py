@@ -18,6 +18,7 @@ from django.utils.text import get_valid_filename, slugify
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from core import websearch
 from core.publishable import Publishable, PublishableQuerySet
 from media_library.formatting import format_duration
 from media_library.storage import public_storage
@@ -132,6 +133,17 @@ def _search_query(query: str) -> SearchQuery:
     return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
 
 
+def _in_video_text(text: str) -> Q:
+    """Where a word or phrase is found without full-text search: what the vector holds."""
+    tagged = Tag.objects.filter(videos=OuterRef("pk"), name__icontains=text)
+    return (
+        Q(title__icontains=text)
+        | Q(summary__icontains=text)
+        | Q(shot_list__icontains=text)
+        | Q(Exists(tagged))
+    )
+
+
 # What a card (templates/media_library/_video_card.html) reads of a video, and what decides
 # its media's URLs (status, published_at).
 CARD_FIELDS = (
@@ -175,13 +187,14 @@ class VideoQuerySet(PublishableQuerySet):
         """Videos matching `query` in title, summary, shot list or tags.
 
         PostgreSQL: the stored, GIN-indexed vector with `websearch` syntax. Elsewhere (SQLite,
-        the one-command run) every word must appear somewhere, case-insensitively. The order
-        of the matches is `by_relevance()`'s or `sorted_by()`'s.
+        the one-command run) the same syntax read by `core.websearch`: phrases, `-word` and
+        `or` select the same videos. The order of the matches is `by_relevance()`'s or
+        `sorted_by()`'s.
         """
         query = " ".join(query.split())
         if not query:
             return self
-        if connections[self.db].vendor == "postgresql":
+        if websearch.full_text(connections[self.db]):
             matching = _search_query(query)
             if '"' in query and not WEBSEARCH_OR_NOT.search(query):
                 # Every quoted phrase must also hold its words' pairs, which the GIN index finds
@@ -189,28 +202,20 @@ class VideoQuerySet(PublishableQuerySet):
                 # `or` or `-` a phrase is not required, so its pairs cannot be either.)
                 matching = PhraseSearchQuery(query, config=SEARCH_CONFIG)
             return self.filter(search_vector=matching)
-        matches = Q()
-        for word in query.split():
-            tagged = Tag.objects.filter(videos=OuterRef("pk"), name__icontains=word)
-            matches &= (
-                Q(title__icontains=word)
-                | Q(summary__icontains=word)
-                | Q(shot_list__icontains=word)
-                | Q(Exists(tagged))
-            )
-        return self.filter(matches)
+        found = websearch.matches(query, _in_video_text)
+        return self.none() if found is None else self.filter(found)
 
     def by_relevance(self, query: str) -> VideoQuerySet:
         """Sorted for `query`: title hits first, then ts_rank, then newest (filters nothing).
 
         Annotates `title_hit` and `rank` (PostgreSQL's ts_rank; 0 elsewhere, where a title hit
-        is a title holding every word).
+        is a title that the query matches on its own).
         """
         query = " ".join(query.split())
         if not query:
             return self.sorted_by()
         ranked = self
-        if connections[self.db].vendor == "postgresql":
+        if websearch.full_text(connections[self.db]):
             search_query = _search_query(query)
             rank = SearchRank(F("search_vector"), search_query)
             # The title is the stored vector's weight-A part: filtering the vector is far
@@ -225,7 +230,7 @@ class VideoQuerySet(PublishableQuerySet):
             in_title = Q(title_vector=search_query)
         else:
             rank = Value(0.0, output_field=models.FloatField())
-            in_title = Q(*(Q(title__icontains=word) for word in query.split()))
+            in_title = websearch.matches(query, websearch.in_columns("title")) or Q(pk__in=[])
         return ranked.annotate(
             rank=rank,
             title_hit=Case(

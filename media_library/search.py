@@ -151,3 +151,22 @@ def _capped_search(
     among = cards.filter(AmongPks(pks))
     listing = among.sorted_by(sort) if sort == "newest" else among.by_relevance(query)
     return listing, len(pks)
+
+
+def feed_videos(filters: Mapping[str, Any] | None, *, limit: int) -> list[Video]:
+    """The `limit` published videos a catalogue listing (`filters` as in `catalogue_page`)
+    puts in its feed: the newest first unless an order is chosen (a reader wants what is
+    new; relevance means nothing to it), with what a feed item shows of each."""
+    filters = filters or {}
+    videos = Video.objects.published().filtered(
+        **{name: filters[name] for name in FILTERS if name in filters}
+    )
+    query = " ".join((filters.get("q") or "").split())
+    if query:
+        videos = videos.search(query)
+    return list(
+        videos.sorted_by(filters.get("sort") or "newest")
+        .defer("search_vector", "shot_list")
+        .select_related("category", "event")
+        .prefetch_related("tags")[:limit]
+    )

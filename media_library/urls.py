@@ -1,11 +1,13 @@
 from django.urls import path, re_path
 
-from media_library import views
+from media_library import feeds, views
 
 app_name = "media_library"
 
 urlpatterns = [
     path("", views.video_list, name="video_list"),
+    path("feed/rss/", feeds.VideosFeed(), name="feed_rss"),
+    path("feed/atom/", feeds.VideosAtomFeed(), name="feed_atom"),
     path("download/<str:token>/", views.download_file, name="download_file"),
     path("<slug:slug>/", views.video_detail, name="video_detail"),
     re_path(

@@ -7,8 +7,8 @@ paragraphs of published speeches whose video of the timecodes is published.
 
 PostgreSQL: full-text search with the language-neutral 'simple' configuration (the words as
 written, in any language, case folded), `websearch` syntax ("a phrase", or, -word); the
-paragraphs' index is speeches' migration 0004. Elsewhere (SQLite, the one-command run): every
-word must appear, case-insensitively. Two queries, one per source, whatever the number of hits.
+paragraphs' index is speeches' migration 0004. Elsewhere (SQLite, the one-command run): the
+same syntax read by `core.websearch`, as text in the column. Two queries, one per source, whatever the number of hits.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from fractions import Fraction
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection, models
-from django.db.models import F, Func, Q, QuerySet
+from django.db.models import F, Func, QuerySet
 
-from core import timecode
+from core import timecode, websearch
 from media_library.models import ShotEntry, Video
 from speeches.models import TimecodedParagraph
 
@@ -73,17 +73,17 @@ class Quote:
 
 
 def _matching(queryset: QuerySet, column: str, query: str) -> QuerySet:
-    if connection.vendor == "postgresql":
+    if websearch.full_text(connection):
         words = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
         return (
             queryset.alias(words=SimpleWords(F(column)))
             .filter(words=words)
             .annotate(rank=SearchRank(SimpleWords(F(column)), words))
         )
-    every_word = Q()
-    for word in query.split():
-        every_word &= Q(**{f"{column}__icontains": word.strip('"')})
-    return queryset.filter(every_word).annotate(rank=models.Value(0.0))
+    found = websearch.matches(query, websearch.in_columns(column))
+    if found is None:
+        return queryset.none().annotate(rank=models.Value(0.0))
+    return queryset.filter(found).annotate(rank=models.Value(0.0))
 
 
 # The columns a hit reads: of a video, its links (not its search vector, summary, shot list).

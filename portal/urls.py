@@ -8,10 +8,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 from django.views.i18n import set_language
 
+from media_library.sitemaps import VideoSitemap
 from portal import views
 from speeches.sitemaps import SpeechSitemap
 
-SITEMAPS = {"speeches": SpeechSitemap}
+SITEMAPS = {"videos": VideoSitemap, "speeches": SpeechSitemap}
 
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"

@@ -1,11 +1,10 @@
-"""RSS 2.0 and Atom 1.0 feeds of the latest published speeches."""
+"""RSS 2.0 and Atom 1.0 feeds of the latest published speeches, every link on SITE_URL."""
 
 from __future__ import annotations
 
 import html
 from datetime import datetime, time
 
-from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
@@ -13,12 +12,13 @@ from django.utils.html import escape, strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from core.syndication import SiteFeed
 from speeches.models import Speech
 
 FEED_SIZE = 30
 
 
-class LatestSpeechesFeed(Feed):
+class LatestSpeechesFeed(SiteFeed):
     feed_type = Rss201rev2Feed
     title = _("Speeches and transcripts")
     link = reverse_lazy("speeches:speech_list")

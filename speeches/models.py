@@ -5,12 +5,13 @@ import hashlib
 from django.conf import global_settings
 from django.core.cache import cache
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from core import websearch
 from core.publishable import Publishable, PublishableQuerySet
 from media_library.models import Video
 from speeches import timecodes as tc
@@ -28,6 +29,9 @@ RENDERING_VERSION = 3
 BODY_HTML_CACHE_SECONDS = 24 * 3600
 # The columns of the video of the timecodes a speech page does not read.
 HEAVY_VIDEO_FIELDS = ("search_vector", "summary", "shot_list", "usage_terms")
+
+
+SEARCHED_COLUMNS = websearch.in_columns("title", "speaker_name", "event", "location", "body")
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -64,16 +68,13 @@ class SpeechQuerySet(PublishableQuerySet):
         )
 
     def search(self, query: str) -> SpeechQuerySet:
-        query = query.strip()
-        if not query:
+        """Speeches matching `query` (the search box's syntax: phrases, `-word`, `or`, as
+        `core.websearch` reads it) in title, speaker, event, place or transcript; the same
+        plain-text reading on every database."""
+        if not query.strip():
             return self
-        return self.filter(
-            Q(title__icontains=query)
-            | Q(speaker_name__icontains=query)
-            | Q(event__icontains=query)
-            | Q(location__icontains=query)
-            | Q(body__icontains=query)
-        )
+        found = websearch.matches(query, SEARCHED_COLUMNS)
+        return self.none() if found is None else self.filter(found)
 
 
 class Speech(Publishable):

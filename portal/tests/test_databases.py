@@ -28,7 +28,9 @@ print(json.dumps({
 """
 
 
-def manage(*args: str, env: dict[str, str]) -> str:
+def manage(*args: str, env: dict[str, str], stderr: bool = False):
+    """`manage.py args` in a process of its own: its output (and with `stderr`, the whole
+    result, its log lines included)."""
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,
@@ -38,7 +40,7 @@ def manage(*args: str, env: dict[str, str]) -> str:
         timeout=300,
     )
     assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}"
-    return result.stdout
+    return result if stderr else result.stdout
 
 
 def postgres_server_url() -> str:
