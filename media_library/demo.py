@@ -17,9 +17,9 @@ from django.core.files import File
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core import publishing
+from core import content_version, publishing
 from media_library import services, shot_entries, shotlist
-from media_library.models import Category, Event, Language, Rendition, Video
+from media_library.models import Category, Event, Language, Rendition, Tag, Video
 from media_library.synth import make_clip
 
 CATEGORIES = ["Press conference", "B-roll / stock footage", "Edited package", "Speech", "Interview"]
@@ -38,6 +38,39 @@ EVENTS = {
         "Poiana Brașov",
     ),
     "defence-ministers-meeting": ("Meeting of Defence Ministers", date(2025, 6, 5), "Brussels"),
+}
+
+# The French names editors would give the demo's terms (media_library/translation.py), by
+# English name; a French page shows these, an English one the English names.
+FRENCH_NAMES = {
+    Category: {
+        "Press conference": "Conférence de presse",
+        "B-roll / stock footage": "Plans de coupe / images d’archive",  # noqa: RUF001
+        "Edited package": "Sujet monté",
+        "Speech": "Discours",
+        "Interview": "Entretien",
+    },
+    Event: {
+        "NATO-Russia Council, Defence Ministers' informal session": (
+            "Conseil OTAN-Russie, réunion informelle des ministres de la Défense"
+        ),
+        "Meeting of Defence Ministers": "Réunion des ministres de la Défense",
+    },
+    Tag: {
+        "NATO-Russia Council": "Conseil OTAN-Russie",
+        "defence ministers": "ministres de la Défense",
+        "counter-terrorism": "lutte contre le terrorisme",
+        "headquarters": "siège",
+        "flags": "drapeaux",
+        "stock footage": "images d’archive",  # noqa: RUF001
+        "press conference": "conférence de presse",
+        "air defence": "défense aérienne",
+        "maritime": "maritime",
+        "exercise": "exercice",
+        "Active Endeavour": "Active Endeavour",
+        "interview": "entretien",
+        "partnerships": "partenariats",
+    },
 }
 
 # The clips: editorial content (titles, summaries, shot lists), kept as data like the speeches'
@@ -97,6 +130,10 @@ def _reference_data() -> tuple[dict, dict, dict]:
         )[0]
         for slug, (name, starts_on, location) in EVENTS.items()
     }
+    # The videos' tags are found by name (services.create_video): these get both names.
+    for name in FRENCH_NAMES[Tag]:
+        Tag.objects.get_or_create(slug=slugify(name), defaults={"name": name})
+    name_in_french()
     return categories, languages, events
 
 
@@ -151,3 +188,16 @@ def load(*, stdout) -> None:
             made += 1
     if made:
         stdout.write(f"Demo videos: {made} generated, ingested and published.")
+
+
+def name_in_french() -> None:
+    """Gives the demo's terms their French names, unless an editor already gave one (a demo
+    loaded before they had any gets them), and finds its videos by them."""
+    named = 0
+    for term, names in FRENCH_NAMES.items():
+        for english, french in names.items():
+            named += term.objects.filter(name_en=english, name_fr=None).update(name_fr=french)
+    if named:
+        for video_id in Video.objects.values_list("pk", flat=True):
+            services.update_search_vector(video_id=video_id)
+        content_version.bump()

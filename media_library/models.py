@@ -15,6 +15,7 @@ from django.db.models.functions import Cast, Coalesce, Lead, Least
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename, slugify
+from django.utils.translation import get_language_info, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -45,8 +46,15 @@ class PhraseSearchQuery(SearchQuery):
         self.function = "search_phrase_query"
 
 
+def in_every_language(field: str) -> tuple[str, ...]:
+    """A term's translated field in each language (media_library/translation.py), for `only()`:
+    `term.name` reads the page's language's, or the English one."""
+    return tuple(f"{field}_{code}" for code, _name in settings.LANGUAGES)
+
+
 class CatalogueTerm(models.Model):
-    """A term videos are filed under (category, event, tag, language), shown by its name."""
+    """A term videos are filed under (category, event, tag, language), shown by its name in
+    the page's language (media_library/translation.py)."""
 
     class Meta:
         abstract = True
@@ -103,6 +111,16 @@ class Language(CatalogueTerm):
         verbose_name = _("language")
         verbose_name_plural = _("languages")
 
+    @property
+    def label(self) -> str:
+        """The language's name in the page's language ("Anglais" on a French page): Django's,
+        as a speech's language and the caption tracks are named, when Django knows the code;
+        else the name editors gave."""
+        try:
+            return str(get_language_info(self.code.lower())["name_translated"])
+        except KeyError:
+            return self.name
+
 
 def _filed_under(term: type[CatalogueTerm], verbose_name: str) -> models.ForeignKey:
     """A video's optional term: deleting the term leaves its videos unfiled, not deleted."""
@@ -143,7 +161,7 @@ CARD_FIELDS = (
     "recorded_on",
     "duration_seconds",
     "category",
-    "category__name",
+    *in_every_language("category__name"),
     # The API's list names the category by its slug too (api.serializers).
     "category__slug",
 )
@@ -191,7 +209,11 @@ class VideoQuerySet(PublishableQuerySet):
             return self.filter(search_vector=matching)
         matches = Q()
         for word in query.split():
-            tagged = Tag.objects.filter(videos=OuterRef("pk"), name__icontains=word)
+            # A tag's name in any language, as the PostgreSQL vector holds them all.
+            named = Q()
+            for field in in_every_language("name"):
+                named |= Q(**{f"{field}__icontains": word})
+            tagged = Tag.objects.filter(named, videos=OuterRef("pk"))
             matches &= (
                 Q(title__icontains=word)
                 | Q(summary__icontains=word)
@@ -420,7 +442,8 @@ class Rendition(models.Model):
     duration_seconds = models.FloatField(_("duration (seconds)"), null=True, blank=True)
     file_size = models.PositiveBigIntegerField(_("file size (bytes)"), null=True, blank=True)
     checksum_sha256 = models.CharField(_("SHA-256 checksum"), max_length=64, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # "créée": core's "created" (créé) is for speeches and the like.
+    created_at = models.DateTimeField(pgettext_lazy("rendition", "created"), auto_now_add=True)
 
     objects = RenditionQuerySet.as_manager()
 
@@ -597,7 +620,7 @@ class CaptionTrack(models.Model):
     )
     language = models.CharField(_("language"), max_length=16)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_at = models.DateTimeField(pgettext_lazy("caption track", "updated"), auto_now=True)
 
     class Meta:
         ordering = ["language", "pk"]

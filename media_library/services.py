@@ -10,19 +10,28 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import connections, models, transaction
 from django.db.models import Func, Max, Value
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.tasks import enqueue
 from media_library import captions, ingest, public_media
 from media_library.ingest import IngestError, ProbeResult
-from media_library.models import SEARCH_CONFIG, Download, Rendition, Tag, Video
+from media_library.models import (
+    SEARCH_CONFIG,
+    CatalogueTerm,
+    Download,
+    Rendition,
+    Tag,
+    Video,
+    in_every_language,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,16 +74,19 @@ def update_search_vector(*, video_id: int) -> None:
     video = Video.objects.select_related("event", "category").filter(pk=video_id).first()
     if video is None:
         return
-    tags = " ".join(Tag.objects.filter(videos=video_id).values_list("name", flat=True))
+    # Names in every language, whichever the editor's page is in: a reader finds "Discours"
+    # as well as "Speech".
+    tag_names = Tag.objects.filter(videos=video_id).values_list(*in_every_language("name"))
+    tags = " ".join(_distinct(name for names in tag_names for name in names))
     context = " ".join(
-        part
-        for part in (
-            video.location,
-            str(video.country.name) if video.country else "",
-            video.event.name if video.event else "",
-            video.category.name if video.category else "",
+        _distinct(
+            [
+                video.location,
+                *_country_names(video),
+                *_term_names(video.event),
+                *_term_names(video.category),
+            ]
         )
-        if part
     )
 
     def text(value: str) -> Value:
@@ -93,6 +105,24 @@ def update_search_vector(*, video_id: int) -> None:
             words, function="search_with_word_pairs", output_field=SearchVectorField()
         )
     )
+
+
+def _distinct(names) -> list[str]:
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _term_names(term: CatalogueTerm | None) -> list[str]:
+    return [getattr(term, field) for field in in_every_language("name")] if term else []
+
+
+def _country_names(video: Video) -> list[str]:
+    if not video.country:
+        return []
+    names = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names.append(str(video.country.name))
+    return names
 
 
 # --- Renditions and ingest ---------------------------------------------------------------------
