@@ -20,13 +20,16 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core import content_version
 from core.tasks import enqueue
 from media_library import captions, ingest, public_media
 from media_library.ingest import IngestError, ProbeResult
 from media_library.models import (
     SEARCH_CONFIG,
     CatalogueTerm,
+    Category,
     Download,
+    Event,
     Rendition,
     Tag,
     Video,
@@ -36,6 +39,9 @@ from media_library.models import (
 logger = logging.getLogger(__name__)
 
 INGEST_TASK = "media_library.tasks.ingest_rendition"
+TERM_SEARCH_TASK = "media_library.tasks.update_term_search_vectors"
+# The terms whose names a video's search vector holds (update_search_vector), by model name.
+SEARCHED_TERMS = {"category": Category, "event": Event, "tag": Tag}
 
 
 # --- Videos ------------------------------------------------------------------------------------
@@ -105,6 +111,28 @@ def update_search_vector(*, video_id: int) -> None:
             words, function="search_with_word_pairs", output_field=SearchVectorField()
         )
     )
+
+
+def term_saved(*, term: CatalogueTerm) -> None:
+    """A category, event or tag was saved, perhaps renamed or given its French name: once this
+    commits, a worker rebuilds the search vectors of its videos, which hold its names."""
+    kind, term_id = term._meta.model_name, term.pk
+    transaction.on_commit(lambda: enqueue(TERM_SEARCH_TASK, kind, term_id))
+
+
+def update_term_search_vectors(*, kind: str, term_id: int) -> int:
+    """Rebuilds the search vectors of the videos filed under a term (`kind`: category, event
+    or tag); returns how many. The catalogue's cached searches are stale until then, so the
+    content version moves once they are done."""
+    term = SEARCHED_TERMS[kind].objects.filter(pk=term_id).first()
+    if term is None or connections[Video.objects.db].vendor != "postgresql":
+        return 0
+    video_ids = list(term.videos.order_by("pk").values_list("pk", flat=True))
+    for video_id in video_ids:
+        update_search_vector(video_id=video_id)
+    if video_ids:
+        content_version.bump()
+    return len(video_ids)
 
 
 def _distinct(names) -> list[str]:

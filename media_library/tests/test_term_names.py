@@ -171,3 +171,21 @@ def test_the_admin_edits_a_terms_name_in_each_language(admin_client):
         {"name_en": "Package", "name_fr": "", "slug": "package", "position": 2},
     )
     assert Category.objects.filter(name_fr=None).count() == 2
+
+
+# The edit commits, as an editor's does: the search vectors are rebuilt after it (a task,
+# run in the process here), then the content version moves.
+@pytest.mark.django_db(transaction=True)
+def test_a_french_name_given_later_is_found_once_saved(postgres, admin_client):
+    tag = TagFactory(name="air defence", slug="air-defence")
+    VideoFactory(title="Opening remarks", tags=[tag])
+    assert not admin_client.get(LIST_URL, {"q": "aérienne"}).context["videos"]
+
+    response = admin_client.post(
+        reverse("admin:media_library_tag_change", args=[tag.pk]),
+        {"name_en": "air defence", "name_fr": "défense aérienne", "slug": "air-defence"},
+    )
+
+    assert response.status_code == 302
+    found = admin_client.get(LIST_URL, {"q": "aérienne"}).context["videos"]
+    assert [video.title for video in found] == ["Opening remarks"]
