@@ -187,7 +187,16 @@ class VideoAdmin(PublishableAdmin):
                 ]
             },
         ),
-        (_("Rights"), {"fields": ["credits", "usage_terms"]}),
+        (
+            _("Rights"),
+            {
+                "fields": ["credits", "usage_terms"],
+                "description": _(
+                    "Leave the usage terms empty for the site's default terms, which readers "
+                    "see in their language."
+                ),
+            },
+        ),
         (_("Publication"), {"fields": ["status", "published_at"]}),
         (
             _("Pictures"),

@@ -14,22 +14,25 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from django.core.files import File
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from core import content_version, publishing
 from media_library import services, shot_entries, shotlist
-from media_library.models import Category, Event, Language, Rendition, Tag, Video
+from media_library.models import (
+    DEFAULT_USAGE_TERMS,
+    Category,
+    Event,
+    Language,
+    Rendition,
+    Tag,
+    Video,
+)
 from media_library.synth import make_clip
 
 CATEGORIES = ["Press conference", "B-roll / stock footage", "Edited package", "Speech", "Interview"]
 LANGUAGES = [("en", "English"), ("fr", "French")]
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
-USAGE_TERMS = (
-    "Free of charge for editorial use by journalists and broadcasters. Credit the source as "
-    "shown. Not for commercial, advertising or political campaign use. Do not alter the "
-    "meaning of the footage."
-)
 
 EVENTS = {
     "nrc-defence-ministers-2004": (
@@ -155,7 +158,7 @@ def load(*, stdout) -> None:
                 location=clip["location"],
                 recorded_on=clip["recorded_on"],
                 credits="Multimedia Portal demo footage",
-                usage_terms=USAGE_TERMS,
+                # None of their own: the site's default terms, in the reader's language.
                 tags=clip["tags"],
             )
             video.languages.set([languages[code] for code in clip["languages"]])
@@ -200,4 +203,9 @@ def name_in_french() -> None:
     if named:
         for video_id in Video.objects.values_list("pk", flat=True):
             services.update_search_vector(video_id=video_id)
+    # A demo loaded earlier copied the default usage terms into each video, in English only:
+    # they become the site's default again, shown in the reader's language.
+    with translation.override("en"):
+        copied = Video.objects.filter(usage_terms=str(DEFAULT_USAGE_TERMS)).update(usage_terms="")
+    if named or copied:
         content_version.bump()

@@ -134,6 +134,14 @@ def _filed_under(term: type[CatalogueTerm], verbose_name: str) -> models.Foreign
     )
 
 
+# The usage terms of a video whose editors wrote none: the site's own, in the reader's
+# language (a video's own terms are shown as written).
+DEFAULT_USAGE_TERMS = _(
+    "Free of charge for editorial use by journalists and broadcasters. Credit the source as "
+    "shown. Not for commercial, advertising or political campaign use. Do not alter the "
+    "meaning of the footage."
+)
+
 # The catalogue's default order, which video_newest_idx (migration 0002) serves.
 NEWEST_FIRST = [F("published_at").desc(nulls_last=True), "-pk"]
 # The catalogue's orders by the names of its sort field; the default is the newest first.
@@ -350,6 +358,11 @@ class Video(Publishable):
     @property
     def duration_display(self) -> str:
         return format_duration(self.duration_seconds)
+
+    @property
+    def terms_of_use(self) -> str:
+        """The usage terms that apply: the video's own, else the site's default ones."""
+        return self.usage_terms or str(DEFAULT_USAGE_TERMS)
 
     @property
     def has_public_media(self) -> bool:

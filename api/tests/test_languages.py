@@ -63,3 +63,13 @@ def test_a_french_list_costs_no_query_per_video(api, video):
 
     assert {item["category"]["name"] for item in results} == {"Discours"}
     assert len(queries) == 1
+
+
+def test_the_sites_default_usage_terms_come_in_the_language_asked_for(api):
+    VideoFactory(slug="no-terms", usage_terms="")
+
+    french = api.get("/api/v1/videos/no-terms/", HTTP_ACCEPT_LANGUAGE="fr").json()
+    english = api.get("/api/v1/videos/no-terms/").json()
+
+    assert french["usage_terms"].startswith("Utilisation gratuite à des fins éditoriales")
+    assert english["usage_terms"].startswith("Free of charge for editorial use")

@@ -189,3 +189,35 @@ def test_a_french_name_given_later_is_found_once_saved(postgres, admin_client):
     assert response.status_code == 302
     found = admin_client.get(LIST_URL, {"q": "aérienne"}).context["videos"]
     assert [video.title for video in found] == ["Opening remarks"]
+
+
+@pytest.mark.parametrize("model", ["category", "event", "tag", "language"])
+def test_every_terms_admin_shows_both_names_and_finds_a_term_by_either(admin_client, model):
+    add = admin_client.get(reverse(f"admin:media_library_{model}_add")).content.decode()
+    assert 'name="name_en"' in add and 'name="name_fr"' in add
+
+    make = {
+        "category": lambda: CategoryFactory(name="Speech", slug="speech", name_fr="Discours"),
+        "event": lambda: EventFactory(name="Summit", slug="summit", name_fr="Sommet"),
+        "tag": lambda: TagFactory(name="flags", slug="flags", name_fr="drapeaux"),
+        "language": lambda: LanguageFactory(code="tlh", name="Klingon", name_fr="klingon"),
+    }[model]
+    term = make()
+    changelist = reverse(f"admin:media_library_{model}_changelist")
+    listed = admin_client.get(changelist).content.decode()
+    assert term.name_en in listed and term.name_fr in listed
+    if model != "category":  # few enough to need no search
+        found = admin_client.get(changelist, {"q": term.name_fr}).context["cl"].result_list
+        assert list(found) == [term]
+
+
+def test_a_video_without_usage_terms_shows_the_sites_in_the_readers_language(client):
+    video = VideoFactory(slug="no-terms", usage_terms="")
+    own = VideoFactory(slug="own-terms", usage_terms="Pool footage: credit EBU.")
+
+    french = _get(client, video.get_absolute_url(), "fr")
+    english = _get(client, video.get_absolute_url(), "en")
+
+    assert "Utilisation gratuite à des fins éditoriales" in french
+    assert "Free of charge for editorial use" in english
+    assert "Pool footage: credit EBU." in _get(client, own.get_absolute_url(), "fr")
