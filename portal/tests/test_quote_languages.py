@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from media_library.models import ShotEntry
 from media_library.tests.factories import EventFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards() -> Iterator[None]:
+    """A French request activates French in this thread; later tests expect English."""
+    yield
+    translation.deactivate()
 
 
 def test_a_soundbite_names_its_event_in_the_readers_language(client, django_assert_num_queries):

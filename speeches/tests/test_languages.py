@@ -4,14 +4,23 @@ and the list's filters agree in French ("Tous" les intervenants, "Toutes" les an
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from speeches.models import Speech
 from speeches.tests.factories import SpeechFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards() -> Iterator[None]:
+    """A French request activates French in this thread; later tests expect English."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
