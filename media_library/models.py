@@ -111,6 +111,9 @@ class Language(CatalogueTerm):
         verbose_name = _("language")
         verbose_name_plural = _("languages")
 
+    def __str__(self) -> str:
+        return self.label
+
     @property
     def label(self) -> str:
         """The language's name in the page's language ("Anglais" on a French page): Django's,

@@ -221,3 +221,8 @@ def test_a_video_without_usage_terms_shows_the_sites_in_the_readers_language(cli
     assert "Utilisation gratuite à des fins éditoriales" in french
     assert "Free of charge for editorial use" in english
     assert "Pool footage: credit EBU." in _get(client, own.get_absolute_url(), "fr")
+
+
+def test_pickers_and_filters_name_a_language_as_the_pages_do():
+    with translation.override("fr"):
+        assert str(Language(code="en", name="English")) == "Anglais"
