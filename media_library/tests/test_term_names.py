@@ -226,3 +226,12 @@ def test_a_video_without_usage_terms_shows_the_sites_in_the_readers_language(cli
 def test_pickers_and_filters_name_a_language_as_the_pages_do():
     with translation.override("fr"):
         assert str(Language(code="en", name="English")) == "Anglais"
+
+
+def test_a_silent_rendition_says_aucun_not_the_admins_aucun_e(client):
+    rendition = RenditionFactory(audio_codec="", audio_channels=None)
+
+    html = _get(client, rendition.video.get_absolute_url(), "fr")
+
+    assert ">Aucun</td>" in html
+    assert "Aucun(e)" not in html
