@@ -13,7 +13,7 @@ from django.utils import translation
 
 from e2e.conftest import PASSWORD, code_from
 from e2e.flows import PAGES, walk_every_page
-from e2e.i18n import BASE_DIR, portal_messages, untranslated
+from e2e.i18n import BASE_DIR, portal_messages, shadowed, untranslated
 
 PROJECT_PO = BASE_DIR / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 
@@ -39,6 +39,16 @@ def test_french_catalogues_translate_every_msgid_of_the_portal():
 
     assert not missing, "msgids without a French translation (run `python -m e2e.i18n`):\n" + (
         "\n".join(f"{m.source}: {m.msgid!r}" for m in missing)
+    )
+
+
+def test_every_french_entry_of_ours_is_the_one_readers_see():
+    # Django's admin said "Tout" for the speeches' "All", and "Aucun(e)" for a silent
+    # rendition's "None": an earlier catalogue wins, so such a msgid needs a context.
+    hidden = shadowed("fr")
+
+    assert not hidden, "entries another catalogue shadows (run `python -m e2e.i18n`):\n" + (
+        "\n".join(f"{h.catalogue}: {h.msgid!r} shows {h.shown!r}, not {h.ours!r}" for h in hidden)
     )
 
 
