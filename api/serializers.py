@@ -191,7 +191,8 @@ class VideoDetailSerializer(VideoSummarySerializer):
     tags = TagSerializer(many=True)
     languages = serializers.SerializerMethodField()
     credit_line = serializers.CharField(source="credits")
-    usage_terms = serializers.CharField()
+    # The site's default terms, in the negotiated language, where the video has none.
+    usage_terms = serializers.CharField(source="terms_of_use")
     renditions = RenditionSerializer(source="ready_renditions", many=True)
     shot_list = ShotEntrySerializer(source="api_shot_list", many=True)
     caption_tracks = CaptionTrackSerializer(source="api_caption_tracks", many=True)

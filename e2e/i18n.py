@@ -4,7 +4,8 @@ Templates go through Django's `templatize` (what makemessages feeds to xgettext)
 resulting gettext calls are read with Python's tokenizer; Python modules are read with `ast`.
 No gettext tools are needed, so the coverage test runs anywhere.
 
-    python -m e2e.i18n        # lists the msgids the French catalogues do not translate
+    python -m e2e.i18n        # lists the msgids the French catalogues do not translate,
+                              # and our entries another catalogue shadows
 """
 
 from __future__ import annotations
@@ -163,6 +164,40 @@ def untranslated(language: str = "fr") -> list[Message]:
     return missing
 
 
+@dataclass(frozen=True)
+class Shadowed:
+    catalogue: str
+    msgid: str
+    ours: str
+    shown: str
+
+
+def shadowed(language: str = "fr") -> list[Shadowed]:
+    """Entries of our catalogues that readers never see: a catalogue that comes first (the
+    project's, then the apps' in INSTALLED_APPS order, Django's admin and allauth among them)
+    translates the same msgid otherwise, as Django's admin once said "Tout" for our "All".
+    A msgid whose translation must differ by where it is used needs its own context."""
+    import gettext
+
+    from django.utils.translation import trans_real
+
+    merged = trans_real.translation(language)._catalog
+    found = []
+    catalogues = [
+        BASE_DIR / "locale" / language / "LC_MESSAGES" / "django.mo",
+        *sorted(BASE_DIR.glob(f"*/locale/{language}/LC_MESSAGES/django.mo")),
+    ]
+    for mo in catalogues:
+        with mo.open("rb") as handle:
+            catalog = gettext.GNUTranslations(handle)._catalog
+        for key, text in catalog.items():
+            msgid = key[0] if isinstance(key, tuple) else key
+            if msgid and merged.get(key) != text:
+                catalogue = str(mo.relative_to(BASE_DIR).parent.parent.parent.parent) or "."
+                found.append(Shadowed(catalogue, msgid, text, merged.get(key) or ""))
+    return found
+
+
 def _po_string(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
@@ -175,6 +210,8 @@ if __name__ == "__main__":
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     django.setup()
+    for entry in shadowed():
+        print(f"# {entry.catalogue}: {entry.msgid!r} shows {entry.shown!r}, not {entry.ours!r}")
     for message in untranslated():
         print(f"#: {message.source}")
         if message.context:

@@ -13,7 +13,7 @@ from django.utils import translation
 
 from e2e.conftest import PASSWORD, code_from
 from e2e.flows import PAGES, walk_every_page
-from e2e.i18n import BASE_DIR, portal_messages, untranslated
+from e2e.i18n import BASE_DIR, portal_messages, shadowed, untranslated
 
 PROJECT_PO = BASE_DIR / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 
@@ -39,6 +39,16 @@ def test_french_catalogues_translate_every_msgid_of_the_portal():
 
     assert not missing, "msgids without a French translation (run `python -m e2e.i18n`):\n" + (
         "\n".join(f"{m.source}: {m.msgid!r}" for m in missing)
+    )
+
+
+def test_every_french_entry_of_ours_is_the_one_readers_see():
+    # Django's admin said "Tout" for the speeches' "All", and "Aucun(e)" for a silent
+    # rendition's "None": an earlier catalogue wins, so such a msgid needs a context.
+    hidden = shadowed("fr")
+
+    assert not hidden, "entries another catalogue shadows (run `python -m e2e.i18n`):\n" + (
+        "\n".join(f"{h.catalogue}: {h.msgid!r} shows {h.shown!r}, not {h.ours!r}" for h in hidden)
     )
 
 
@@ -188,3 +198,154 @@ def test_french_pages_show_no_english_ui_string(new_context, live_server, catalo
 
     assert visited == PAGES
     assert not leftovers, f"English UI text on French pages: {leftovers}"
+
+
+# --- The catalogue's own words in French -------------------------------------------------------
+
+# The page's own words, each in an element of its own: labels, headings, buttons, table
+# headers, filter options, navigation (not the language switch, which names each language in
+# itself: "English", "Français").
+UI_ELEMENTS = ", ".join(
+    [
+        *(
+            f"main {element}"
+            for element in [
+                "label",
+                "legend",
+                "dt",
+                "th",
+                "button",
+                "h1",
+                "h2",
+                "h3",
+                "summary",
+                "option",
+                ".meta",
+            ]
+        ),
+        "header nav a",
+        "footer a",
+    ]
+)
+
+
+def _english_words_french_says_otherwise() -> set[str]:
+    """Every msgid of ours, one word or many, with or without context, that French writes
+    differently."""
+    words = set()
+    with translation.override("fr"):
+        for m in portal_messages().values():
+            if m.plural is not None or "%(" in m.msgid:
+                continue
+            if m.context:
+                french = translation.pgettext(m.context, m.msgid)
+            else:
+                french = translation.gettext(m.msgid)
+            if french != m.msgid:
+                words.add(m.msgid)
+    return words
+
+
+def _ui_texts(page) -> list[str]:
+    texts = page.eval_on_selector_all(
+        UI_ELEMENTS, "els => els.map(el => (el.innerText || el.textContent).trim())"
+    )
+    return [page.title(), *texts]
+
+
+def _described(page, term: str) -> str:
+    """The text of the `<dd>` the `<dt>` named `term` describes."""
+    return page.locator(
+        f"xpath=//main//dt[normalize-space()='{term}']/following-sibling::dd[1]"
+    ).inner_text()
+
+
+@pytest.mark.integration
+def test_the_taxonomy_shows_in_french_on_french_pages_and_no_english_word_is_left(
+    new_context, live_server, catalogue
+):
+    from media_library import demo
+
+    demo.name_in_french()  # the French names an editor gives the demo's terms
+    english_words = _english_words_french_says_otherwise()
+    english_names = {
+        "Speech",
+        "NATO-Russia Council, Defence Ministers' informal session",
+        "NATO-Russia Council",
+        "defence ministers",
+        "English",
+        "Romania",
+    }
+    context = new_context()
+    context.add_cookies([{"name": "django_language", "value": "fr", "url": live_server.url}])
+    page = context.new_page()
+    leftovers: dict[str, list[str]] = {}
+
+    def check(name: str, *, terms: bool = True) -> None:
+        words = english_words | english_names if terms else english_words
+        found = [t for t in _ui_texts(page) if t in words]
+        if found:
+            leftovers[name] = found
+
+    page.goto(reverse("media_library:video_list"))
+    check("catalogue")
+    options = {
+        name: page.locator(f"main select[name={name}] option").all_inner_texts()
+        for name in ("category", "event", "language", "country")
+    }
+    assert options["category"] == ["Toutes les catégories", "Discours"]
+    assert options["event"] == [
+        "Tous les événements",
+        "Conseil OTAN-Russie, réunion informelle des ministres de la Défense",
+    ]
+    assert options["language"] == ["Toutes les langues", "Anglais"]
+    assert options["country"] == ["Tous les pays", "Roumanie"]
+    card = page.locator(":is(li, article)").filter(
+        has=page.locator(f"a[href='{catalogue.video.get_absolute_url()}']")
+    )
+    assert "Discours" in card.last.inner_text()
+
+    page.goto(reverse("media_library:video_list") + "?category=speech&country=RO")
+    check("catalogue-filtered")
+    assert page.locator("main select[name=category] option:checked").inner_text() == "Discours"
+
+    page.goto(catalogue.video.get_absolute_url())
+    check("video")
+    assert "Discours" in page.locator("main").inner_text()
+    assert _described(page, "Événement") == (
+        "Conseil OTAN-Russie, réunion informelle des ministres de la Défense"
+    )
+    assert _described(page, "Langue") == "Anglais"
+    assert _described(page, "Lieu") == "Poiana Brașov, Roumanie"
+    assert page.locator("main ul.tags li").all_inner_texts() == [
+        "Conseil OTAN-Russie",
+        "ministres de la Défense",
+    ]
+
+    # A speech's event is its own text, in its own language (the English speech's is listed).
+    page.goto(reverse("speeches:speech_list"))
+    check("speeches", terms=False)
+    page.goto(catalogue.speech.get_absolute_url())
+    check("speech", terms=False)
+
+    assert not leftovers, f"English words on French pages: {leftovers}"
+
+
+@pytest.mark.integration
+def test_switching_to_french_on_a_speech_opens_its_french_version(page, catalogue):
+    from speeches import demo as speeches_demo
+
+    page.goto(catalogue.speech.get_absolute_url())
+    assert page.locator("html").get_attribute("lang") == "en"
+
+    page.locator("#language-select").select_option("fr")
+    page.locator(".language-switcher button").click()
+    page.wait_for_url(f"**/{speeches_demo.NRC_FRENCH_SLUG}/")
+
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("main h1").inner_text().startswith("Allocution d'ouverture")
+
+    page.locator("#language-select").select_option("en")
+    page.locator(".language-switcher button").click()
+    page.wait_for_url(f"**{catalogue.speech.get_absolute_url()}")
+    assert page.locator("html").get_attribute("lang") == "en"

@@ -8,6 +8,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
+from modeltranslation.admin import TranslationAdmin
 
 from core.admin import ChoicesInUseFieldListFilter, PublishableAdmin, RecordAdmin
 from media_library import public_media, services, shot_entries
@@ -27,6 +28,7 @@ from media_library.models import (
     ShotEntry,
     Tag,
     Video,
+    in_every_language,
 )
 
 TECHNICAL_READONLY = [
@@ -194,7 +196,16 @@ class VideoAdmin(PublishableAdmin):
                 ]
             },
         ),
-        (_("Rights"), {"fields": ["credits", "usage_terms"]}),
+        (
+            _("Rights"),
+            {
+                "fields": ["credits", "usage_terms"],
+                "description": _(
+                    "Leave the usage terms empty for the site's default terms, which readers "
+                    "see in their language."
+                ),
+            },
+        ),
         (_("Publication"), {"fields": ["status", "published_at"]}),
         (
             _("Pictures"),
@@ -355,30 +366,53 @@ class RenditionAdmin(admin.ModelAdmin):
         )
 
 
+# The terms' names in each language side by side (media_library/translation.py); found by
+# either, from the video form's pickers too.
+NAMES = list(in_every_language("name"))
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "position"]
+class CategoryAdmin(TranslationAdmin):
+    list_display = [*NAMES, "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    list_display = ["name", "starts_on", "location"]
-    search_fields = ["name", "location"]
+class EventAdmin(TranslationAdmin):
+    list_display = [*NAMES, "starts_on", "location"]
+    search_fields = [*NAMES, "location"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
-    search_fields = ["name"]
+class TagAdmin(TranslationAdmin):
+    list_display = [*NAMES, "slug"]
+    search_fields = NAMES
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Language)
-class LanguageAdmin(admin.ModelAdmin):
-    list_display = ["name", "code"]
-    search_fields = ["name", "code"]
+class LanguageAdmin(TranslationAdmin):
+    list_display = ["code", "label", *NAMES]
+    search_fields = [*NAMES, "code"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["code", "name"],
+                "description": _(
+                    "Pages name a language Django knows by its code in their own language "
+                    "(“en”: English, Anglais); the names below are for the codes it does not "
+                    "know."
+                ),
+            },
+        )
+    ]
+
+    @admin.display(description=_("name on this page"))
+    def label(self, language: Language) -> str:
+        return language.label
 
 
 @admin.register(Download)

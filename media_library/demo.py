@@ -14,22 +14,25 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from django.core.files import File
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 
-from core import publishing
+from core import content_version, publishing
 from media_library import services, shot_entries, shotlist
-from media_library.models import Category, Event, Language, Rendition, Video
+from media_library.models import (
+    DEFAULT_USAGE_TERMS,
+    Category,
+    Event,
+    Language,
+    Rendition,
+    Tag,
+    Video,
+)
 from media_library.synth import make_clip
 
 CATEGORIES = ["Press conference", "B-roll / stock footage", "Edited package", "Speech", "Interview"]
 LANGUAGES = [("en", "English"), ("fr", "French")]
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
-USAGE_TERMS = (
-    "Free of charge for editorial use by journalists and broadcasters. Credit the source as "
-    "shown. Not for commercial, advertising or political campaign use. Do not alter the "
-    "meaning of the footage."
-)
 
 EVENTS = {
     "nrc-defence-ministers-2004": (
@@ -38,6 +41,39 @@ EVENTS = {
         "Poiana Brașov",
     ),
     "defence-ministers-meeting": ("Meeting of Defence Ministers", date(2025, 6, 5), "Brussels"),
+}
+
+# The French names editors would give the demo's terms (media_library/translation.py), by
+# English name; a French page shows these, an English one the English names.
+FRENCH_NAMES = {
+    Category: {
+        "Press conference": "Conférence de presse",
+        "B-roll / stock footage": "Plans de coupe / images d’archive",  # noqa: RUF001
+        "Edited package": "Sujet monté",
+        "Speech": "Discours",
+        "Interview": "Entretien",
+    },
+    Event: {
+        "NATO-Russia Council, Defence Ministers' informal session": (
+            "Conseil OTAN-Russie, réunion informelle des ministres de la Défense"
+        ),
+        "Meeting of Defence Ministers": "Réunion des ministres de la Défense",
+    },
+    Tag: {
+        "NATO-Russia Council": "Conseil OTAN-Russie",
+        "defence ministers": "ministres de la Défense",
+        "counter-terrorism": "lutte contre le terrorisme",
+        "headquarters": "siège",
+        "flags": "drapeaux",
+        "stock footage": "images d’archive",  # noqa: RUF001
+        "press conference": "conférence de presse",
+        "air defence": "défense aérienne",
+        "maritime": "maritime",
+        "exercise": "exercice",
+        "Active Endeavour": "Active Endeavour",
+        "interview": "entretien",
+        "partnerships": "partenariats",
+    },
 }
 
 # The clips: editorial content (titles, summaries, shot lists), kept as data like the speeches'
@@ -97,6 +133,10 @@ def _reference_data() -> tuple[dict, dict, dict]:
         )[0]
         for slug, (name, starts_on, location) in EVENTS.items()
     }
+    # The videos' tags are found by name (services.create_video): these get both names.
+    for name in FRENCH_NAMES[Tag]:
+        Tag.objects.get_or_create(slug=slugify(name), defaults={"name": name})
+    name_in_french()
     return categories, languages, events
 
 
@@ -118,7 +158,7 @@ def load(*, stdout) -> None:
                 location=clip["location"],
                 recorded_on=clip["recorded_on"],
                 credits="Multimedia Portal demo footage",
-                usage_terms=USAGE_TERMS,
+                # None of their own: the site's default terms, in the reader's language.
                 tags=clip["tags"],
             )
             video.languages.set([languages[code] for code in clip["languages"]])
@@ -151,3 +191,21 @@ def load(*, stdout) -> None:
             made += 1
     if made:
         stdout.write(f"Demo videos: {made} generated, ingested and published.")
+
+
+def name_in_french() -> None:
+    """Gives the demo's terms their French names, unless an editor already gave one (a demo
+    loaded before they had any gets them), and finds its videos by them."""
+    named = 0
+    for term, names in FRENCH_NAMES.items():
+        for english, french in names.items():
+            named += term.objects.filter(name_en=english, name_fr=None).update(name_fr=french)
+    if named:
+        for video_id in Video.objects.values_list("pk", flat=True):
+            services.update_search_vector(video_id=video_id)
+    # A demo loaded earlier copied the default usage terms into each video, in English only:
+    # they become the site's default again, shown in the reader's language.
+    with translation.override("en"):
+        copied = Video.objects.filter(usage_terms=str(DEFAULT_USAGE_TERMS)).update(usage_terms="")
+    if named or copied:
+        content_version.bump()

@@ -15,6 +15,7 @@ from django.db.models.functions import Cast, Coalesce, Lead, Least
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename, slugify
+from django.utils.translation import get_language_info, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -46,8 +47,15 @@ class PhraseSearchQuery(SearchQuery):
         self.function = "search_phrase_query"
 
 
+def in_every_language(field: str) -> tuple[str, ...]:
+    """A term's translated field in each language (media_library/translation.py), for `only()`:
+    `term.name` reads the page's language's, or the English one."""
+    return tuple(f"{field}_{code}" for code, _name in settings.LANGUAGES)
+
+
 class CatalogueTerm(models.Model):
-    """A term videos are filed under (category, event, tag, language), shown by its name."""
+    """A term videos are filed under (category, event, tag, language), shown by its name in
+    the page's language (media_library/translation.py)."""
 
     class Meta:
         abstract = True
@@ -104,6 +112,19 @@ class Language(CatalogueTerm):
         verbose_name = _("language")
         verbose_name_plural = _("languages")
 
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The language's name in the page's language ("Anglais" on a French page): Django's,
+        as a speech's language and the caption tracks are named, when Django knows the code;
+        else the name editors gave."""
+        try:
+            return str(get_language_info(self.code.lower())["name_translated"])
+        except KeyError:
+            return self.name
+
 
 def _filed_under(term: type[CatalogueTerm], verbose_name: str) -> models.ForeignKey:
     """A video's optional term: deleting the term leaves its videos unfiled, not deleted."""
@@ -116,6 +137,14 @@ def _filed_under(term: type[CatalogueTerm], verbose_name: str) -> models.Foreign
         related_name="videos",
     )
 
+
+# The usage terms of a video whose editors wrote none: the site's own, in the reader's
+# language (a video's own terms are shown as written).
+DEFAULT_USAGE_TERMS = _(
+    "Free of charge for editorial use by journalists and broadcasters. Credit the source as "
+    "shown. Not for commercial, advertising or political campaign use. Do not alter the "
+    "meaning of the footage."
+)
 
 # The catalogue's default order, which video_newest_idx (migration 0002) serves.
 NEWEST_FIRST = [F("published_at").desc(nulls_last=True), "-pk"]
@@ -135,7 +164,10 @@ def _search_query(query: str) -> SearchQuery:
 
 def _in_video_text(text: str) -> Q:
     """Where a word or phrase is found without full-text search: what the vector holds."""
-    tagged = Tag.objects.filter(videos=OuterRef("pk"), name__icontains=text)
+    named = Q()
+    for field in in_every_language("name"):  # a tag's name in any language, as in the vector
+        named |= Q(**{f"{field}__icontains": text})
+    tagged = Tag.objects.filter(named, videos=OuterRef("pk"))
     return (
         Q(title__icontains=text)
         | Q(summary__icontains=text)
@@ -155,7 +187,7 @@ CARD_FIELDS = (
     "recorded_on",
     "duration_seconds",
     "category",
-    "category__name",
+    *in_every_language("category__name"),
     # The API's list names the category by its slug too (api.serializers).
     "category__slug",
 )
@@ -335,6 +367,11 @@ class Video(Publishable):
         return format_duration(self.duration_seconds)
 
     @property
+    def terms_of_use(self) -> str:
+        """The usage terms that apply: the video's own, else the site's default ones."""
+        return self.usage_terms or str(DEFAULT_USAGE_TERMS)
+
+    @property
     def has_public_media(self) -> bool:
         """Whether its thumbnail and preview have their copies in the public storage: once
         published (`core.publishing`), not yet while only scheduled, even with its time past."""
@@ -425,7 +462,8 @@ class Rendition(models.Model):
     duration_seconds = models.FloatField(_("duration (seconds)"), null=True, blank=True)
     file_size = models.PositiveBigIntegerField(_("file size (bytes)"), null=True, blank=True)
     checksum_sha256 = models.CharField(_("SHA-256 checksum"), max_length=64, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # "créée": core's "created" (créé) is for speeches and the like.
+    created_at = models.DateTimeField(pgettext_lazy("rendition", "created"), auto_now_add=True)
 
     objects = RenditionQuerySet.as_manager()
 
@@ -602,7 +640,7 @@ class CaptionTrack(models.Model):
     )
     language = models.CharField(_("language"), max_length=16)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_at = models.DateTimeField(pgettext_lazy("caption track", "updated"), auto_now=True)
 
     class Meta:
         ordering = ["language", "pk"]

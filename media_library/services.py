@@ -10,23 +10,38 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import connections, models, transaction
 from django.db.models import Func, Max, Value
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core import content_version
 from core.tasks import enqueue
 from media_library import captions, ingest, public_media
 from media_library.ingest import IngestError, ProbeResult
-from media_library.models import SEARCH_CONFIG, Download, Rendition, Tag, Video
+from media_library.models import (
+    SEARCH_CONFIG,
+    CatalogueTerm,
+    Category,
+    Download,
+    Event,
+    Rendition,
+    Tag,
+    Video,
+    in_every_language,
+)
 
 logger = logging.getLogger(__name__)
 
 INGEST_TASK = "media_library.tasks.ingest_rendition"
+TERM_SEARCH_TASK = "media_library.tasks.update_term_search_vectors"
+# The terms whose names a video's search vector holds (update_search_vector), by model name.
+SEARCHED_TERMS = {"category": Category, "event": Event, "tag": Tag}
 
 
 # --- Videos ------------------------------------------------------------------------------------
@@ -65,16 +80,19 @@ def update_search_vector(*, video_id: int) -> None:
     video = Video.objects.select_related("event", "category").filter(pk=video_id).first()
     if video is None:
         return
-    tags = " ".join(Tag.objects.filter(videos=video_id).values_list("name", flat=True))
+    # Names in every language, whichever the editor's page is in: a reader finds "Discours"
+    # as well as "Speech".
+    tag_names = Tag.objects.filter(videos=video_id).values_list(*in_every_language("name"))
+    tags = " ".join(_distinct(name for names in tag_names for name in names))
     context = " ".join(
-        part
-        for part in (
-            video.location,
-            str(video.country.name) if video.country else "",
-            video.event.name if video.event else "",
-            video.category.name if video.category else "",
+        _distinct(
+            [
+                video.location,
+                *_country_names(video),
+                *_term_names(video.event),
+                *_term_names(video.category),
+            ]
         )
-        if part
     )
 
     def text(value: str) -> Value:
@@ -93,6 +111,46 @@ def update_search_vector(*, video_id: int) -> None:
             words, function="search_with_word_pairs", output_field=SearchVectorField()
         )
     )
+
+
+def term_saved(*, term: CatalogueTerm) -> None:
+    """A category, event or tag was saved, perhaps renamed or given its French name: once this
+    commits, a worker rebuilds the search vectors of its videos, which hold its names."""
+    kind, term_id = term._meta.model_name, term.pk
+    transaction.on_commit(lambda: enqueue(TERM_SEARCH_TASK, kind, term_id))
+
+
+def update_term_search_vectors(*, kind: str, term_id: int) -> int:
+    """Rebuilds the search vectors of the videos filed under a term (`kind`: category, event
+    or tag); returns how many. The catalogue's cached searches are stale until then, so the
+    content version moves once they are done."""
+    term = SEARCHED_TERMS[kind].objects.filter(pk=term_id).first()
+    if term is None or connections[Video.objects.db].vendor != "postgresql":
+        return 0
+    video_ids = list(term.videos.order_by("pk").values_list("pk", flat=True))
+    for video_id in video_ids:
+        update_search_vector(video_id=video_id)
+    if video_ids:
+        content_version.bump()
+    return len(video_ids)
+
+
+def _distinct(names) -> list[str]:
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _term_names(term: CatalogueTerm | None) -> list[str]:
+    return [getattr(term, field) for field in in_every_language("name")] if term else []
+
+
+def _country_names(video: Video) -> list[str]:
+    if not video.country:
+        return []
+    names = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names.append(str(video.country.name))
+    return names
 
 
 # --- Renditions and ingest ---------------------------------------------------------------------

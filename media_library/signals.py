@@ -56,6 +56,11 @@ def _video_saved(sender, instance: Video, raw: bool = False, update_fields=None,
         refresh_search_vector(instance.pk)
 
 
+def _term_saved(sender, instance, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        services.term_saved(term=instance)
+
+
 def _publication_changed(sender, pks: list[int], **kwargs) -> None:
     # Also for the beat's publish_due, whose UPDATE sends no post_save.
     for video_id in pks:
@@ -104,6 +109,10 @@ def connect() -> None:
             content_changed, sender=link, dispatch_uid=f"media_library.content.{link.__name__}"
         )
     post_save.connect(_video_saved, sender=Video, dispatch_uid="media_library.video_search")
+    for term in services.SEARCHED_TERMS.values():
+        post_save.connect(
+            _term_saved, sender=term, dispatch_uid=f"media_library.term_search.{term.__name__}"
+        )
     m2m_changed.connect(
         _video_tags_changed, sender=Video.tags.through, dispatch_uid="media_library.video_tags"
     )

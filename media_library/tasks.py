@@ -22,3 +22,13 @@ def ingest_rendition_task(rendition_id: int) -> str:
     if not Rendition.objects.filter(pk=rendition_id).exists():
         return "gone"  # deleted before the worker got to it
     return services.ingest_rendition(rendition_id=rendition_id).status
+
+
+@shared_task(
+    name="media_library.tasks.update_term_search_vectors",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def update_term_search_vectors_task(kind: str, term_id: int) -> int:
+    return services.update_term_search_vectors(kind=kind, term_id=term_id)

@@ -22,7 +22,7 @@ from django.db import connection, models
 from django.db.models import F, Func, QuerySet
 
 from core import timecode, websearch
-from media_library.models import ShotEntry, Video
+from media_library.models import ShotEntry, Video, in_every_language
 from speeches.models import TimecodedParagraph
 
 SEARCH_CONFIG = "simple"
@@ -89,7 +89,8 @@ def _matching(queryset: QuerySet, column: str, query: str) -> QuerySet:
 # The columns a hit reads: of a video, its links (not its search vector, summary, shot list).
 VIDEO_FIELDS = ("slug", "title", "preview", "status", "published_at", "recorded_on")
 SOUNDBITE_FIELDS = [
-    *("quote", "speaker_name", "speaker_role", "language", "start_ms", "video__event__name"),
+    *("quote", "speaker_name", "speaker_role", "language", "start_ms"),
+    *in_every_language("video__event__name"),
     *(f"video__{name}" for name in VIDEO_FIELDS),
 ]
 SPEECH_FIELDS = ("slug", "speaker_name", "speaker_role", "event", "date_delivered", "language")

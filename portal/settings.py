@@ -30,6 +30,9 @@ SITE_NAME = env_str("SITE_NAME", "Multimedia Portal")
 SITE_ID = 1
 
 INSTALLED_APPS = [
+    # Before the admin: its TranslationAdmin and the fields it adds to the catalogue's terms
+    # (media_library/translation.py).
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -259,6 +262,12 @@ MAX_UPLOAD_SIZE = env_int("MAX_UPLOAD_SIZE", 20 * 1024 * 1024 * 1024)
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Names editors give the catalogue's terms (categories, events, tags, languages) in each
+# language: `name_en`, `name_fr` (media_library/translation.py). A name not translated yet
+# shows in English; slugs are made from the English name.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+MODELTRANSLATION_PREPOPULATE_LANGUAGE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -6,7 +6,6 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
-from django.views.i18n import set_language
 
 from media_library.sitemaps import VideoSitemap
 from portal import views
@@ -45,7 +44,8 @@ urlpatterns = [
     # session cookie is SameSite=Lax, so a cross-site POST arrives without it, as a
     # visitor's. Pages for visitors then carry no token at all and are served from the page
     # cache as they are, without a new CSRF secret and cookie per visitor (docs/caching.md).
-    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
+    # On a speech, it leads to the speech's translation into the chosen language, if any.
+    path("i18n/setlang/", csrf_exempt(views.switch_language), name="set_language"),
     path("accounts/", include("portal.account_urls")),
     path("accounts/", include("allauth.urls")),
     path("videos/", include("clips.urls")),

@@ -1,16 +1,18 @@
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.i18n import LANGUAGE_QUERY_PARAMETER, set_language
 
 from core.page_cache import cached_page
 from media_library import public_media as public_media_files
@@ -36,6 +38,31 @@ def home(request: HttpRequest) -> HttpResponse:
             "latest_speeches": Speech.objects.published().newest_first()[:HOME_SPEECHES],
         },
     )
+
+
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """Django's `set_language` (the language cookie, then back to `next`), except that a speech
+    with a published translation into the chosen language leads to that translation: a reader
+    who switches to French on a speech given in English reads it in French."""
+    response = set_language(request)
+    language = request.POST.get(LANGUAGE_QUERY_PARAMETER, "")
+    if request.method == "POST" and response.status_code == 302 and check_for_language(language):
+        translated = _translated_page(response["Location"], language)
+        if translated:
+            response["Location"] = translated
+    return response
+
+
+def _translated_page(url: str, language: str) -> str:
+    """The page `url` shows, in its version for `language`; empty when it has none."""
+    try:
+        match = resolve(urlsplit(url).path)
+    except Resolver404:
+        return ""
+    if match.view_name != "speeches:speech_detail":
+        return ""
+    version = Speech.objects.version_in(language, slug=match.kwargs["slug"])
+    return version.get_absolute_url() if version is not None else ""
 
 
 @never_cache

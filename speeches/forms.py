@@ -4,6 +4,7 @@ from fractions import Fraction
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from media_library.models import Video
 from media_library.shot_entries import video_frame_rate
@@ -22,13 +23,23 @@ class SpeechFilterForm(forms.Form):
 
     def __init__(self, *args, speeches: SpeechQuerySet, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        anything = [("", _("All"))]
         speakers = speeches.order_by("speaker_name").values_list("speaker_name", flat=True)
         events = speeches.exclude(event="").order_by("event").values_list("event", flat=True)
         years = speeches.dates("date_delivered", "year", order="DESC")
-        self.fields["speaker"].choices = anything + [(s, s) for s in speakers.distinct()]
-        self.fields["event"].choices = anything + [(e, e) for e in events.distinct()]
-        self.fields["year"].choices = anything + [(str(d.year), str(d.year)) for d in years]
+        # "All" agrees with what it stands for in French: "Tous" (intervenants, événements),
+        # "Toutes" (années); a context per filter lets the translator choose.
+        self.fields["speaker"].choices = [
+            ("", pgettext_lazy("speech filter: every speaker", "All")),
+            *((s, s) for s in speakers.distinct()),
+        ]
+        self.fields["event"].choices = [
+            ("", pgettext_lazy("speech filter: every event", "All")),
+            *((e, e) for e in events.distinct()),
+        ]
+        self.fields["year"].choices = [
+            ("", pgettext_lazy("speech filter: every year", "All")),
+            *((str(d.year), str(d.year)) for d in years),
+        ]
 
     def filter(self, speeches: SpeechQuerySet) -> SpeechQuerySet:
         """`speeches` narrowed by the valid filters (an invalid one is simply ignored)."""

@@ -39,6 +39,10 @@ def language_choices() -> list[tuple[str, str]]:
     return sorted(global_settings.LANGUAGES, key=lambda choice: str(choice[1]))
 
 
+def _same_language(code: str, language: str) -> bool:
+    return code.lower().split("-")[0] == language.lower().split("-")[0]
+
+
 class SpeechQuerySet(PublishableQuerySet):
     def newest_first(self) -> SpeechQuerySet:
         return self.order_by("-date_delivered", "-published_at", "-pk")
@@ -66,6 +70,16 @@ class SpeechQuerySet(PublishableQuerySet):
             .select_related("timecode_video")
             .defer(*(f"timecode_video__{name}" for name in HEAVY_VIDEO_FIELDS))
         )
+
+    def version_in(self, language: str, *, slug: str) -> Speech | None:
+        """The published speech `slug` as readers of `language` want it: its published
+        translation into that language when it has one ("fr" also finds "fr-ca"), else None
+        (the speech itself is then the page to stay on)."""
+        speech = self.published().filter(slug=slug).only("pk", "language").first()
+        if speech is None or _same_language(speech.language, language):
+            return None
+        versions = speech.translations.published().only("slug", "language").order_by("pk")
+        return next((v for v in versions if _same_language(v.language, language)), None)
 
     def search(self, query: str) -> SpeechQuerySet:
         """Speeches matching `query` (the search box's syntax: phrases, `-word`, `or`, as
