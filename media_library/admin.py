@@ -186,7 +186,7 @@ class VideoAdmin(PublishableAdmin):
             },
         ),
         (_("Rights"), {"fields": ["credits", "usage_terms"]}),
-        (_("Publication"), {"fields": ["status", "published_at"]}),
+        (_("Publication"), {"fields": ["status", "published_at", "featured"]}),
         (
             _("Pictures"),
             {
