@@ -120,6 +120,7 @@ def load(*, stdout) -> None:
                 credits="Multimedia Portal demo footage",
                 usage_terms=USAGE_TERMS,
                 tags=clip["tags"],
+                featured=clip.get("featured", False),
             )
             video.languages.set([languages[code] for code in clip["languages"]])
             seconds = clip_seconds(clip)
