@@ -107,8 +107,6 @@ def test_screenshots_of_the_main_pages_for_the_readme(new_context, catalogue, jo
     and a phone's width (the README shows them)."""
     from accounts.tests.factories import DEFAULT_PASSWORD
 
-    catalogue.video.featured = True
-    catalogue.video.save(update_fields=["featured"])
     for viewport, width in ((DESKTOP, "desktop"), (PHONE, "phone")):
         page = new_context(viewport=viewport).new_page()
         for name, url in (
