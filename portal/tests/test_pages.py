@@ -179,3 +179,57 @@ def test_home_page_shows_a_newly_published_speech_at_once(client):
     SpeechFactory(title="Fresh remarks", published=True)
 
     assert "Fresh remarks" in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("setting", "src"),
+    [
+        ("img/operator.svg", "/static/img/operator.svg"),
+        ("https://cdn.operator.example/logo.png", "https://cdn.operator.example/logo.png"),
+    ],
+    ids=["static-path", "absolute-url"],
+)
+def test_an_operators_logo_stands_before_the_wordmark(client, settings, setting, src):
+    settings.SITE_NAME = "Allied Newsroom"
+    settings.SITE_LOGO_URL = setting
+
+    page = client.get(reverse("terms")).content.decode()
+
+    assert (
+        f'<a class="brand" href="/"><img class="brand__logo" src="{src}" alt="" height="32">'
+        '<span class="brand__name">Allied Newsroom</span></a>'
+    ) in page
+
+
+def test_without_a_logo_the_wordmark_is_the_site_name_alone(client, settings):
+    settings.SITE_LOGO_URL = ""
+
+    page = client.get(reverse("terms")).content.decode()
+
+    assert (
+        '<a class="brand" href="/"><span class="brand__name">Multimedia Portal</span></a>' in page
+    )
+    assert "brand__logo" not in page
+
+
+def test_a_logo_served_from_elsewhere_is_an_image_the_pages_may_load():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "from django.conf import settings as s; "
+        "print(s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", probe],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "SITE_LOGO_URL": "https://cdn.operator.example/brand/logo.png"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "'https://cdn.operator.example'" in result.stdout
