@@ -104,7 +104,7 @@ def _save(page, name: str) -> None:
 
 def test_screenshots_of_the_main_pages_for_the_readme(new_context, catalogue, journalist):
     """docs/screenshots/: home, catalogue, video, speech, login and My account at a desktop's
-    and a phone's width (the README shows them)."""
+    and a phone's width, and home and video in the dark scheme (the README shows them)."""
     from accounts.tests.factories import DEFAULT_PASSWORD
 
     for viewport, width in ((DESKTOP, "desktop"), (PHONE, "phone")):
@@ -123,6 +123,13 @@ def test_screenshots_of_the_main_pages_for_the_readme(new_context, catalogue, jo
         page.goto(reverse("accounts:my_account"))
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         _save(page, f"my-account-{width}")
+
+    # The dark scheme, as a reader whose system asks for it sees the site.
+    page = new_context(viewport=DESKTOP, color_scheme="dark").new_page()
+    for name, url in (("home", "/"), ("video", catalogue.video.get_absolute_url())):
+        page.goto(url)
+        page.wait_for_load_state("load")
+        _save(page, f"{name}-desktop-dark")
 
     written = sorted(path.name for path in SCREENSHOTS.glob("*.png"))
     for name in ("home", "catalogue", "video", "speech", "login", "my-account"):
