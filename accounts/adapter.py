@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -21,6 +22,13 @@ from core.site import site_url
 from mailer.services import queue_email
 
 RETURN_TO_SESSION_KEY = "accounts_return_to"
+
+
+def email_paragraphs(text: str, *, code: str | None = None) -> list[dict[str, object]]:
+    """The text body's paragraphs for the HTML part, the one that is the code (if any)
+    marked, so that the eye finds it at once."""
+    blocks = [block.strip() for block in re.split(r"\n\s*\n", text) if block.strip()]
+    return [{"text": block, "is_code": bool(code) and block == str(code)} for block in blocks]
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -52,7 +60,7 @@ class AccountAdapter(DefaultAccountAdapter):
             "account/email/message.html",
             {
                 "subject": message.subject,
-                "text": message.body,
+                "paragraphs": email_paragraphs(message.body, code=ctx.get("code")),
                 "site_name": settings.SITE_NAME,
                 "language_code": get_language(),
             },

@@ -118,8 +118,10 @@ def screenshot(page, name: str, *, phone: bool = False) -> Path:
 
 
 def assert_no_horizontal_overflow(page) -> None:
+    """Nothing to scroll sideways: the page is no wider than the window or its content box."""
     overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        "() => document.documentElement.scrollWidth"
+        " - Math.min(window.innerWidth, document.documentElement.clientWidth)"
     )
     assert overflow <= 0, f"{page.url}: the page is {overflow}px wider than the screen"
 

@@ -26,20 +26,31 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.mark.parametrize(
-    ("language", "viewport"), [("en", DESKTOP), ("fr", PHONE)], ids=["en-desktop", "fr-phone"]
+    ("language", "viewport", "scheme"),
+    [
+        ("en", DESKTOP, "light"),
+        ("fr", PHONE, "light"),
+        ("en", PHONE, "dark"),
+        ("fr", DESKTOP, "dark"),
+    ],
+    ids=["en-desktop", "fr-phone", "en-phone-dark", "fr-desktop-dark"],
 )
 def test_every_page_has_no_wcag_21_aa_violation(
-    language, viewport, new_context, live_server, catalogue, mailoutbox
+    language, viewport, scheme, new_context, live_server, catalogue, mailoutbox
 ):
-    """English on a desktop screen, French (the longer words) on a 375-px phone."""
-    context = new_context(viewport=viewport)
+    """Each language in each colour scheme (Chromium's emulated prefers-color-scheme), each
+    on a desktop screen and a 375-px phone: French has the longer words."""
+    context = new_context(viewport=viewport, color_scheme=scheme)
     context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     page = context.new_page()
+    assert page.evaluate("() => matchMedia('(prefers-color-scheme: dark)').matches") == (
+        scheme == "dark"
+    )
     found: dict[str, list[str]] = {}
 
     def visit(name: str) -> None:
         assert page.locator("html").get_attribute("lang") == language, name
-        screenshot(page, f"a11y-{language}-{name}")
+        screenshot(page, f"a11y-{language}-{scheme}-{name}")
         found[name] = [str(v) for v in axe_violations(page)]
         if viewport == PHONE:
             assert_no_horizontal_overflow(page)
@@ -48,7 +59,7 @@ def test_every_page_has_no_wcag_21_aa_violation(
 
     assert list(found) == PAGES
     report = "\n".join(f"{name}: {v}" for name, vs in found.items() for v in vs)
-    assert not report, f"axe-core found WCAG 2.1 A/AA violations ({language}):\n{report}"
+    assert not report, f"axe-core found WCAG 2.1 A/AA violations ({language}, {scheme}):\n{report}"
 
 
 FOCUSED = """() => {

@@ -206,7 +206,7 @@ class VideoAdmin(PublishableAdmin):
                 ),
             },
         ),
-        (_("Publication"), {"fields": ["status", "published_at"]}),
+        (_("Publication"), {"fields": ["status", "published_at", "featured"]}),
         (
             _("Pictures"),
             {

@@ -160,6 +160,7 @@ def load(*, stdout) -> None:
                 credits="Multimedia Portal demo footage",
                 # None of their own: the site's default terms, in the reader's language.
                 tags=clip["tags"],
+                featured=clip.get("featured", False),
             )
             video.languages.set([languages[code] for code in clip["languages"]])
             seconds = clip_seconds(clip)

@@ -10,7 +10,19 @@ from django.conf.locale import LANG_INFO
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections, models
-from django.db.models import Case, Exists, F, Func, OuterRef, Prefetch, Q, Value, When, Window
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Cast, Coalesce, Lead, Least
 from django.urls import reverse
 from django.utils import timezone
@@ -190,14 +202,40 @@ CARD_FIELDS = (
     *in_every_language("category__name"),
     # The API's list names the category by its slug too (api.serializers).
     "category__slug",
+    "event",
+    "event__name",
+    "event__slug",
 )
+# Between the names of a card's tags, read in its one query (no tag name holds a line break:
+# the admin's text input cannot type one).
+TAG_SEPARATOR = "\n"
+
+
+class JoinedNames(models.Aggregate):
+    """Text values joined by TAG_SEPARATOR: STRING_AGG on PostgreSQL, GROUP_CONCAT on SQLite."""
+
+    function = "STRING_AGG"
+    output_field = models.TextField()
+
+    def __init__(self, expression, **extra):
+        super().__init__(expression, Value(TAG_SEPARATOR), **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
 
 
 class VideoQuerySet(PublishableQuerySet):
     def for_cards(self) -> VideoQuerySet:
         """Everything the card template reads, in the same query, and nothing else: not the
-        search vector (twice the rest of the row), nor the summary or shot list."""
-        return self.select_related("category").only(*CARD_FIELDS)
+        search vector (twice the rest of the row), nor the summary or shot list. Its tags'
+        names come as one column (`Video.card_tags`), so that a page of cards is one query."""
+        tagging = self.model.tags.through.objects.filter(video=OuterRef("pk"))
+        names = tagging.order_by().values("video").annotate(names=JoinedNames("tag__name"))
+        return (
+            self.select_related("category", "event")
+            .only(*CARD_FIELDS)
+            .annotate(card_tag_names=Subquery(names.values("names")))
+        )
 
     def for_page(self) -> VideoQuerySet:
         """Everything the video page reads of the video, in one query per relation (its
@@ -327,6 +365,11 @@ class Video(Publishable):
     event = _filed_under(Event, _("event"))
     category = _filed_under(Category, _("category"))
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="videos")
+    featured = models.BooleanField(
+        _("featured"),
+        default=False,
+        help_text=_("Shown first on the home page, while published."),
+    )
     languages = models.ManyToManyField(
         Language, verbose_name=_("languages"), blank=True, related_name="videos"
     )
@@ -395,6 +438,12 @@ class Video(Publishable):
         url = reverse("media_library:video_media", kwargs={"slug": self.slug, "kind": kind})
         # The name changes with the file: a replaced picture is never an old cached one.
         return f"{url}?v={field_file.name.rsplit('/', 1)[-1].split('.')[0][:12]}"
+
+    @property
+    def card_tags(self) -> list[str]:
+        """Its tags' names in order, as `VideoQuerySet.for_cards` read them (none otherwise)."""
+        names = getattr(self, "card_tag_names", None)
+        return sorted(names.split(TAG_SEPARATOR), key=str.casefold) if names else []
 
     @property
     def display_date(self):

@@ -41,7 +41,15 @@ def featured_cards(*, issue: Issue) -> dict[str, list[dict[str, Any]]]:
     videos = (
         Video.objects.published()
         .filter(newsletter_issues=issue)
-        .only("title", "slug", "recorded_on", "published_at")
+        .only(
+            "title",
+            "slug",
+            "recorded_on",
+            "published_at",
+            "status",
+            "thumbnail",
+            "duration_seconds",
+        )
     )
     speeches = (
         Speech.objects.published()
@@ -50,13 +58,23 @@ def featured_cards(*, issue: Issue) -> dict[str, list[dict[str, Any]]]:
         .only("title", "slug", "date_delivered")
     )
     return {
-        "videos": [_card(video, video.display_date) for video in videos],
+        "videos": [_video_card(video) for video in videos],
         "speeches": [_card(speech, speech.date_delivered) for speech in speeches],
     }
 
 
 def _card(obj: Any, date: Any) -> dict[str, Any]:
     return {"title": str(obj), "url": absolute_url(obj.get_absolute_url()), "date": date}
+
+
+def _video_card(video: Video) -> dict[str, Any]:
+    """A video's card with its picture (an absolute URL: the email is read elsewhere) and
+    duration, as the portal's cards show them."""
+    card = _card(video, video.display_date)
+    thumbnail = video.thumbnail_url if video.thumbnail else ""
+    card["thumbnail"] = absolute_url(thumbnail) if thumbnail.startswith("/") else thumbnail
+    card["duration"] = video.duration_display if video.duration_seconds else ""
+    return card
 
 
 class IssueRenderer:

@@ -27,6 +27,9 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY") or (
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = env_str("SITE_NAME", "Multimedia Portal")
+# An operator's logo beside the wordmark: an absolute URL, or a path under static/ (e.g.
+# "img/logo.svg"). Empty: the wordmark alone.
+SITE_LOGO_URL = env_str("SITE_LOGO_URL", "")
 SITE_ID = 1
 
 INSTALLED_APPS = [
@@ -424,12 +427,16 @@ if MEDIA_STORAGE == "s3":
     _media_origins = [
         _endpoint.rstrip("/") if _endpoint else "https://*.amazonaws.com",
     ]
+# A logo served from elsewhere is an image the pages may load.
+_logo_origins = []
+if SITE_LOGO_URL.startswith(("https://", "http://")):
+    _logo_origins = ["/".join(SITE_LOGO_URL.split("/", 3)[:3])]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", *_media_origins],
+        "img-src": ["'self'", "data:", *_media_origins, *_logo_origins],
         "media-src": ["'self'", *_media_origins],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],

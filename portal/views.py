@@ -22,19 +22,26 @@ from portal import health, quotes
 from portal.forms import QuoteSearchForm
 from speeches.models import Speech
 
-HOME_VIDEOS = 6
+HOME_FEATURED = 3
+HOME_VIDEOS = 8
 HOME_SPEECHES = 5
 HOME_CACHE_SECONDS = 120
 
 
 @cached_page(timeout=HOME_CACHE_SECONDS)
 def home(request: HttpRequest) -> HttpResponse:
+    """The editors' featured footage first, then the newest, then the newest speeches."""
+    cards = Video.objects.published().for_cards()
+    featured = list(cards.filter(featured=True).sorted_by()[:HOME_FEATURED])
     return render(
         request,
         "home.html",
         {
+            "featured_videos": featured,
             # The catalogue's own "newest" order: one index serves both pages (bench, P1).
-            "latest_videos": Video.objects.published().for_cards().sorted_by()[:HOME_VIDEOS],
+            "latest_videos": cards.exclude(pk__in=[video.pk for video in featured]).sorted_by()[
+                :HOME_VIDEOS
+            ],
             "latest_speeches": Speech.objects.published().newest_first()[:HOME_SPEECHES],
         },
     )

@@ -255,6 +255,40 @@ def test_cards_template_renders_for_other_apps(client):
     assert 'alt=""' in html
 
 
+def test_a_card_shows_its_duration_and_links_its_event_and_tags_to_the_catalogue(
+    client, django_assert_num_queries
+):
+    VideoFactory(
+        title="Summit arrivals",
+        duration_seconds=95,
+        thumbnail="thumbnails/arrivals.jpg",
+        event=EventFactory(name="Brussels Summit", slug="brussels-summit"),
+        tags=[TagFactory(name="heads of state"), TagFactory(name="Arrivals")],
+    )
+    VideoFactory(title="Untagged", event=None)
+    with django_assert_num_queries(1):
+        cards = list(Video.objects.published().for_cards().sorted_by())
+    html = client.get(LIST_URL).content.decode()
+
+    assert {card.title: card.card_tags for card in cards} == {
+        "Summit arrivals": ["Arrivals", "heads of state"],
+        "Untagged": [],
+    }
+    card = html[html.index("Summit arrivals") - 1000 : html.index("Summit arrivals") + 1200]
+    assert '<span class="card__badge"><span class="visually-hidden">Duration: </span>1:35' in card
+    assert f'href="{LIST_URL}?event=brussels-summit">Brussels Summit</a>' in card
+    assert f'<a class="chip" href="{LIST_URL}?q=heads%20of%20state">heads of state</a>' in card
+    assert f'<a class="chip" href="{LIST_URL}?q=Arrivals">Arrivals</a>' in card
+
+
+def test_the_video_page_links_its_tags_to_the_catalogue(client):
+    video = VideoFactory(tags=[TagFactory(name="council")])
+
+    html = client.get(video.get_absolute_url()).content.decode()
+
+    assert f'<a class="chip" href="{LIST_URL}?q=council">council</a>' in html
+
+
 def test_catalogue_and_video_page_speak_french(client):
     video = VideoFactory(shot_list="00:00:01 Plan large")
     RenditionFactory(video=video)

@@ -83,3 +83,25 @@ def test_published_featured_videos_and_speeches_are_cards_with_links(site_url):
     assert "13 February 2025" in html and "13 February 2025" in text
     assert "Unreleased rushes" not in html + text
     assert "Not yet public" not in html + text
+
+
+def test_a_featured_video_shows_its_picture_from_the_sites_address_and_its_duration(site_url):
+    video = Video.objects.create(
+        title="Ministers arrive",
+        slug="ministers-arrive",
+        status=Video.Status.PUBLISHED,
+        thumbnail="thumbnails/arrive.jpg",
+        duration_seconds=95,
+    )
+    issue = IssueFactory()
+    issue.featured_videos.set([video])
+
+    _text, html = IssueRenderer(issue).render(user=UserFactory())
+
+    card = html[html.index("Featured videos") :]
+    assert (
+        f'<a href="{site_url}{video.get_absolute_url()}"><img src="{site_url}/media/public/thumbnails/arrive.jpg"'
+        in card
+    )
+    assert 'style="display:block;width:100%;max-width:542px;height:auto;' in card
+    assert "Duration 1:35" in card

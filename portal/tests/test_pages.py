@@ -114,7 +114,8 @@ def test_home_page_lists_the_newest_published_videos_and_speeches_in_fixed_queri
     SpeechFactory.create_batch(2, title="Opening remarks", published=True)
     SpeechFactory(title="Draft remarks")
 
-    with django_assert_num_queries(2):  # the newest videos, the newest speeches
+    # The featured videos, the newest others, the newest speeches.
+    with django_assert_num_queries(3):
         page = client.get("/").content.decode()
     with django_assert_num_queries(0):  # then rendered from the cache until something changes
         assert client.get("/").content.decode().count("Summit arrivals") == 3
@@ -123,6 +124,36 @@ def test_home_page_lists_the_newest_published_videos_and_speeches_in_fixed_queri
     assert page.count("Opening remarks") == 2
     assert "Draft remarks" not in page
     assert "Unreleased footage" not in page
+
+
+def test_home_page_leads_with_the_featured_footage_then_the_newest_and_a_search_box(client):
+    from django.utils import timezone
+
+    from media_library.tests.factories import VideoFactory
+
+    VideoFactory(title="Newest arrival")
+    a_month_ago = timezone.now() - timezone.timedelta(days=30)
+    VideoFactory(title="Editors' pick", featured=True, published_at=a_month_ago)
+    VideoFactory(title="Unreleased pick", featured=True, status="draft", published_at=None)
+
+    page = client.get("/").content.decode()
+
+    featured = page[page.index('id="featured-videos"') : page.index('id="latest-videos"')]
+    latest = page[page.index('id="latest-videos"') :]
+    assert "Editors&#x27; pick" in featured and "Newest arrival" not in featured
+    assert "Newest arrival" in latest and "Editors&#x27; pick" not in latest
+    assert "Unreleased pick" not in page
+    search = page[page.index('<form class="home-search"') :]
+    assert f'action="{reverse("media_library:video_list")}"' in search[: search.index(">")]
+    assert 'type="search" id="home-search" name="q"' in search
+
+
+def test_every_page_has_a_search_box_in_its_header(client):
+    for url in ("/", reverse("speeches:speech_list"), reverse("terms"), reverse("account_login")):
+        page = client.get(url).content.decode()
+        header = page[page.index('<header class="site-header">') : page.index("</header>")]
+        assert f'action="{reverse("media_library:video_list")}" role="search"' in header, url
+        assert 'name="q"' in header, url
 
 
 def test_sitemap_lists_published_speeches(client):
@@ -148,3 +179,57 @@ def test_home_page_shows_a_newly_published_speech_at_once(client):
     SpeechFactory(title="Fresh remarks", published=True)
 
     assert "Fresh remarks" in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("setting", "src"),
+    [
+        ("img/operator.svg", "/static/img/operator.svg"),
+        ("https://cdn.operator.example/logo.png", "https://cdn.operator.example/logo.png"),
+    ],
+    ids=["static-path", "absolute-url"],
+)
+def test_an_operators_logo_stands_before_the_wordmark(client, settings, setting, src):
+    settings.SITE_NAME = "Allied Newsroom"
+    settings.SITE_LOGO_URL = setting
+
+    page = client.get(reverse("terms")).content.decode()
+
+    assert (
+        f'<a class="brand" href="/"><img class="brand__logo" src="{src}" alt="" height="32">'
+        '<span class="brand__name">Allied Newsroom</span></a>'
+    ) in page
+
+
+def test_without_a_logo_the_wordmark_is_the_site_name_alone(client, settings):
+    settings.SITE_LOGO_URL = ""
+
+    page = client.get(reverse("terms")).content.decode()
+
+    assert (
+        '<a class="brand" href="/"><span class="brand__name">Multimedia Portal</span></a>' in page
+    )
+    assert "brand__logo" not in page
+
+
+def test_a_logo_served_from_elsewhere_is_an_image_the_pages_may_load():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "from django.conf import settings as s; "
+        "print(s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", probe],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "SITE_LOGO_URL": "https://cdn.operator.example/brand/logo.png"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "'https://cdn.operator.example'" in result.stdout
