@@ -5,13 +5,21 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.guards import session_has_verified_email, verified_account_required
 from core.page_cache import cached_page
-from media_library import captions, delivery, public_media, related, search, services, shot_entries
+from media_library import (
+    captions,
+    delivery,
+    download_context,
+    public_media,
+    related,
+    search,
+    services,
+    shot_entries,
+)
 from media_library.forms import VideoFilterForm
 from media_library.models import CaptionTrack, Rendition, Video
 
@@ -98,8 +106,9 @@ def video_media(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
 
 
 def _video_page(request: HttpRequest, slug: str, **kwargs) -> str:
-    """Where an anonymous visitor comes back to after logging in: the video, not the POST."""
-    return reverse("media_library:video_detail", kwargs={"slug": slug})
+    """Where an anonymous visitor comes back to after logging in: the video's download
+    section, not the POST (the login page then says which video they came for)."""
+    return download_context.download_return_url(slug)
 
 
 def _downloadable(user, **lookups) -> Rendition:
