@@ -50,9 +50,7 @@ class SpeechQuerySet(PublishableQuerySet):
             self.prefetch_related(
                 Prefetch(
                     "related_videos",
-                    queryset=Video.objects.published()
-                    .only(*INLINE_VIDEO_FIELDS)
-                    .order_by("title"),
+                    queryset=Video.objects.published().only(*INLINE_VIDEO_FIELDS).order_by("title"),
                     to_attr="public_related_videos",
                 ),
                 Prefetch(

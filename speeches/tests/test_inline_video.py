@@ -27,7 +27,7 @@ def test_the_related_video_plays_inline_with_its_caption_tracks(client):
 
     player = _player(html)
     assert f'<source src="{video.preview_url}" type="video/mp4">' in player
-    assert 'src="/videos/{}/captions/en.vtt"'.format(video.slug) in player
+    assert f'src="/videos/{video.slug}/captions/en.vtt"' in player
     # The speech's own language is the track shown by default.
     assert 'srclang="fr" label=' in player
     assert player.count(" default>") == 1 and 'fr.vtt" default>' in player
