@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,6 +20,7 @@ from media_library import (
     search,
     services,
     shot_entries,
+    stills,
 )
 from media_library.forms import VideoFilterForm
 from media_library.models import CaptionTrack, Rendition, Video
@@ -103,6 +105,39 @@ def video_media(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     if not field_file:
         raise Http404
     return public_media.serve(request, field_file)
+
+
+@require_http_methods(["GET", "HEAD"])
+def video_still(request: HttpRequest, slug: str) -> HttpResponse:
+    """A frame grab of the preview at `?t=<timecode>`, as a JPEG download: for whoever may
+    see the video, as its preview. A timecode that cannot be read or lies past the end gets
+    a 400 page that says so."""
+    video = get_object_or_404(
+        Video.objects.visible_to(request.user).only(
+            "slug", "title", "preview", "duration_seconds", "status", "published_at"
+        ),
+        slug=slug,
+    )
+    if not video.preview:
+        raise Http404
+    try:
+        moment = stills.moment_ms(
+            request.GET.get("t"), video=video, fps=shot_entries.video_frame_rate(video)
+        )
+    except stills.StillRefused as refused:
+        return render(
+            request,
+            "media_library/still_refused.html",
+            {"video": video, "reason": str(refused)},
+            status=400,
+        )
+    response = HttpResponse(stills.still_of(video, moment), content_type="image/jpeg")
+    response["Content-Disposition"] = content_disposition_header(
+        True, stills.download_filename(video, moment)
+    )
+    # Published or not, the still goes the way of its preview: never kept by a shared cache.
+    response["Cache-Control"] = "private, max-age=3600"
+    return public_media.with_safe_headers(response)
 
 
 def _video_page(request: HttpRequest, slug: str, **kwargs) -> str:
