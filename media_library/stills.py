@@ -5,8 +5,8 @@ timecode into the address (`/videos/<slug>/still.jpg?t=00:01:05`, any form `core
 reads; frame counts at the video's frame rate). A still is as public as the preview it is
 taken from: whoever may see the video may take it (docs/media.md, "Stills").
 
-A still is made once (PyAV, `ingest.make_still`) and kept in the default (private) storage
-under `stills/<video id>/<preview name>/<milliseconds>.jpg`. The preview's name is random
+A still at a shot-list entry's in point is made once (PyAV, `ingest.make_still`) and kept in
+the default (private) storage under `stills/<video id>/<preview name>/<milliseconds>.jpg`. The preview's name is random
 and new for every preview made (`services`), so it stands for the preview's content the way
 a checksum would, without reading the file: a new preview never serves an old still. The
 stills of a replaced preview are deleted once the new one is stored (`services`), and a
@@ -67,14 +67,23 @@ def folder(video: Video) -> str:
 
 
 def still_of(video: Video, milliseconds: int) -> bytes:
-    """The JPEG of the preview at `milliseconds`: the stored one, else made and stored."""
+    """The JPEG of the preview at `milliseconds`: the stored one, else made, and stored when
+    the moment is a shot-list entry's in point.
+
+    Only those are kept: they are what the page links, and their number is the shot list's,
+    while anyone may ask for any of the millions of milliseconds of a long video, which are
+    made each time instead (a fraction of a second) rather than filling the storage.
+    """
     storage = video.preview.storage
     name = still_name(video, milliseconds)
-    if storage.exists(name):
+    keep = video.shot_entries.filter(start_ms=milliseconds).exists()
+    if keep and storage.exists(name):
         with storage.open(name, "rb") as handle:
             return handle.read()
     with _local_preview(video) as path:
         data = ingest.make_still(path, seconds=Fraction(milliseconds, 1000))
+    if not keep:
+        return data
     saved = storage.save(name, ContentFile(data))
     if saved != name:
         # Another request stored the same still meanwhile: keep one copy.

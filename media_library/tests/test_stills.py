@@ -130,6 +130,14 @@ def test_a_still_is_made_once_then_served_from_storage(client, footage):
     assert client.get(still_url(footage, "00:00:02.000")).content == stored + b"marker"
 
 
+def test_a_moment_outside_the_shot_list_is_made_each_time_and_never_stored(client, footage):
+    response = client.get(still_url(footage, "00:00:02.480"))
+
+    assert nearest(colour_of(response.content)) == COLOURS[2]
+    assert not default_storage.exists(stills.still_name(footage, 2480))
+    assert not default_storage.exists(stills.folder(footage))
+
+
 @pytest.mark.parametrize(
     ("moment", "message"),
     [
@@ -167,8 +175,8 @@ def test_a_video_without_a_preview_has_no_stills_and_no_still_links(client):
 
 
 def test_deleting_the_video_deletes_its_stills(client, footage, run_on_commit):
-    client.get(still_url(footage, "00:00:01"))
-    name = stills.still_name(footage, 1000)
+    client.get(still_url(footage, "00:00:02"))
+    name = stills.still_name(footage, 2000)
     assert default_storage.exists(name)
 
     with run_on_commit():
@@ -178,12 +186,12 @@ def test_deleting_the_video_deletes_its_stills(client, footage, run_on_commit):
 
 
 def test_a_new_preview_discards_the_stills_of_the_old_one(client, footage, preview_file):
-    client.get(still_url(footage, "00:00:01"))
-    old = stills.still_name(footage, 1000)
+    client.get(still_url(footage, "00:00:02"))
+    old = stills.still_name(footage, 2000)
     with preview_file.open("rb") as handle:
         footage.preview.save("new-preview.mp4", File(handle), save=True)
-    client.get(still_url(footage, "00:00:01"))
-    new = stills.still_name(footage, 1000)
+    client.get(still_url(footage, "00:00:02"))
+    new = stills.still_name(footage, 2000)
     assert old != new
 
     stills.discard(default_storage, footage.pk, keep=footage.preview.name)
