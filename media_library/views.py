@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
+from csp.decorators import csp_replace
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.guards import session_has_verified_email, verified_account_required
@@ -15,6 +19,7 @@ from media_library import (
     captions,
     delivery,
     download_context,
+    embeds,
     public_media,
     related,
     search,
@@ -73,7 +78,39 @@ def video_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "related_speeches": related_speeches,
             "can_download": _can_download(request),
             "is_preview": not video.is_public,
+            "embed_snippet": embeds.snippet(video) if video.is_public and video.preview else "",
         },
+    )
+
+
+def _framed_by(view):
+    """The embed page alone may be framed, by `EMBED_FRAME_ANCESTORS` (media_library.embeds)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        policy = {"frame-ancestors": embeds.frame_ancestors()}
+        return xframe_options_exempt(csp_replace(policy)(view))(request, *args, **kwargs)
+
+    return wrapped
+
+
+@require_GET
+@_framed_by
+@cached_page(timeout=VIDEO_PAGE_CACHE_SECONDS)
+def video_embed(request: HttpRequest, slug: str) -> HttpResponse:
+    """The preview player alone, for other sites' pages (the snippet on the video page)."""
+    video = get_object_or_404(
+        Video.objects.published()
+        .only("slug", "title", "thumbnail", "preview", "status", "published_at", "credits")
+        .prefetch_related("caption_tracks"),
+        slug=slug,
+    )
+    if not video.preview:
+        raise Http404
+    return render(
+        request,
+        "media_library/embed.html",
+        {"video": video, "video_url": embeds.absolute(video.get_absolute_url())},
     )
 
 
