@@ -6,7 +6,7 @@ PORT ?= 8000
 # The address in every absolute link (emails, feeds, sitemap): the port the portal runs on.
 SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint format worker beat bench mutation mutation-clean clean
+.PHONY: run test lint format worker beat bench mutation mutation-clean clean html-checker
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ run: $(VENV)/.runtime
 ## Run the whole test suite (integration tests skip without their services unless REQUIRE_SERVICES=1).
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## The W3C Nu HTML Checker of the page tests (core/testing/vnu.py: vnu-jar at its pinned
+## version, with npm, into .cache/vnu/); the tests install it on first use too. Needs Java.
+html-checker: $(VENV)/.dev
+	$(BIN)/python -c "from core.testing import vnu; print(vnu.checker()[1])"
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

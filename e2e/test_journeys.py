@@ -53,6 +53,13 @@ def test_visitor_registers_from_a_video_verifies_the_code_subscribes_and_downloa
     # Anonymous: Download asks for an account first, and remembers the video.
     page.get_by_role("link", name=f"Download {catalogue.rendition.label}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+    # The login page says why, and that registering is free.
+    expect(
+        page.get_by_text(
+            "Log in or register — free for journalists — to download "
+            f"“{catalogue.video.title}”."
+        )
+    ).to_be_visible()
     page.get_by_role("main").get_by_role("link", name="Create an account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")
     expect(page.get_by_text("at least 12 characters").first).to_be_visible()
@@ -85,7 +92,8 @@ def test_visitor_registers_from_a_video_verifies_the_code_subscribes_and_downloa
     screenshot(page, "welcome")
     page.get_by_role("button", name="Subscribe to our newsletter").click()
 
-    expect(page).to_have_url(re.compile(re.escape(video_url) + "$"))
+    # Back at the video's download buttons.
+    expect(page).to_have_url(re.compile(re.escape(video_url + "#download") + "$"))
     expect(page.get_by_text("You are subscribed to our newsletter.")).to_be_visible()
     with page.expect_download() as download_info:
         page.get_by_role("button", name=f"Download {catalogue.rendition.label}").click()

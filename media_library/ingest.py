@@ -1,4 +1,4 @@
-"""Reading video files with PyAV: probe, checksum, thumbnail, web preview.
+"""Reading video files with PyAV: probe, checksum, thumbnail, web preview, stills.
 
 Pure functions on local paths; nothing here touches the database or a storage. Every problem
 with the file itself raises `IngestError` with a message meant for the editor.
@@ -325,18 +325,53 @@ def make_thumbnail(path: str | Path, *, width: int = THUMBNAIL_WIDTH) -> bytes:
                 ) from exc
         if chosen is None:
             raise IngestError(_("No picture could be decoded from the file."))
-        out_width, out_height = _scaled_size(chosen.width, chosen.height, max_width=width)
-        picture = chosen.reformat(width=out_width, height=out_height, format="yuvj420p")
-        encoder = av.CodecContext.create("mjpeg", "w")
-        encoder.width, encoder.height = out_width, out_height
-        encoder.pix_fmt = "yuvj420p"
-        encoder.time_base = Fraction(1, 25)
-        encoder.options = {"qscale": "3"}
-        picture.pts = 0
-        data = b"".join(bytes(packet) for packet in [*encoder.encode(picture), *encoder.encode()])
+        data = _jpeg(chosen, max_width=width)
         if not data:
             raise IngestError(_("The thumbnail could not be made."))
         return data
+
+
+def make_still(path: str | Path, *, seconds: Fraction) -> bytes:
+    """A JPEG of the picture shown at `seconds` (the last frame starting at or before it), at
+    the file's own size: a frame grab of the web preview for a shot-list timecode.
+
+    Seeks to the keyframe before the moment, then decodes up to it: a fraction of a second of
+    a 360p preview. A moment past the last frame gives the last frame.
+    """
+    with _open(path) as container:
+        stream = _video_stream(container)
+        if stream is None:
+            raise IngestError(_("The file has no video stream."))
+        _decoder(stream)
+        if stream.time_base and seconds > 0:
+            container.seek(int(seconds / stream.time_base), backward=True, stream=stream)
+        chosen = None
+        try:
+            for frame in container.decode(stream):
+                if chosen is not None and frame.time is not None and frame.time > seconds:
+                    break
+                chosen = frame
+        except av.error.FFmpegError as exc:
+            if chosen is None:
+                raise IngestError(
+                    _("No picture could be decoded (%(reason)s).") % {"reason": _reason(exc)}
+                ) from exc
+        if chosen is None:
+            raise IngestError(_("No picture could be decoded from the file."))
+        return _jpeg(chosen, max_width=0)
+
+
+def _jpeg(frame, *, max_width: int) -> bytes:
+    """`frame` as a baseline JPEG (4:2:0, full range), scaled down to `max_width` if given."""
+    out_width, out_height = _scaled_size(frame.width, frame.height, max_width=max_width)
+    picture = frame.reformat(width=out_width, height=out_height, format="yuvj420p")
+    encoder = av.CodecContext.create("mjpeg", "w")
+    encoder.width, encoder.height = out_width, out_height
+    encoder.pix_fmt = "yuvj420p"
+    encoder.time_base = Fraction(1, 25)
+    encoder.options = {"qscale": "3"}
+    picture.pts = 0
+    return b"".join(bytes(packet) for packet in [*encoder.encode(picture), *encoder.encode()])
 
 
 def make_preview(

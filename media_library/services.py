@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from core import content_version
 from core.tasks import enqueue
-from media_library import captions, ingest, public_media
+from media_library import captions, ingest, public_media, stills
 from media_library.ingest import IngestError, ProbeResult
 from media_library.models import (
     SEARCH_CONFIG,
@@ -348,6 +348,8 @@ def _finish_ingest(
             video.preview.save(f"{uuid.uuid4().hex}.mp4", File(handle), save=False)
         video_fields.append("preview")
         public_media.discard_after_commit(old_preview, private=video.preview.storage)
+        storage, video_id, current = video.preview.storage, video.pk, video.preview.name
+        transaction.on_commit(lambda: stills.discard(storage, video_id, keep=current))
     duration_before = video.duration_seconds
     video.duration_seconds = video.renditions.ready().aggregate(longest=Max("duration_seconds"))[
         "longest"

@@ -11,7 +11,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from core import content_version
 from core.publishing import publication_changed
-from media_library import public_media, services
+from media_library import public_media, services, stills
 from media_library.models import (
     CaptionTrack,
     Category,
@@ -86,6 +86,9 @@ def _video_deleted(sender, instance: Video, **kwargs) -> None:
     for field_file in (instance.thumbnail, instance.preview):
         if field_file:
             public_media.discard_after_commit(field_file.name, private=field_file.storage)
+    if instance.preview:
+        storage, video_id = instance.preview.storage, instance.pk
+        transaction.on_commit(lambda: stills.discard(storage, video_id))
 
 
 def _delete_after_commit(field_file) -> None:

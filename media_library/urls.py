@@ -15,6 +15,8 @@ urlpatterns = [
         views.video_media,
         name="video_media",
     ),
+    path("<slug:slug>/embed/", views.video_embed, name="video_embed"),
+    re_path(r"^(?P<slug>[-a-zA-Z0-9_]+)/still\.jpg$", views.video_still, name="video_still"),
     re_path(
         r"^(?P<slug>[-a-zA-Z0-9_]+)/captions/(?P<language>[a-z]{2,3}(?:-[a-z0-9]{2,8})?)"
         r"\.(?P<file_format>vtt|srt)$",

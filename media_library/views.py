@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
+from csp.decorators import csp_replace
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.guards import session_has_verified_email, verified_account_required
@@ -14,6 +18,8 @@ from core.page_cache import cached_page
 from media_library import (
     captions,
     delivery,
+    download_context,
+    embeds,
     metadata,
     public_media,
     related,
@@ -21,6 +27,7 @@ from media_library import (
     selectors,
     services,
     shot_entries,
+    stills,
 )
 from media_library.forms import VideoFilterForm
 from media_library.models import CaptionTrack, Rendition, Video
@@ -73,7 +80,39 @@ def video_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "related_speeches": related_speeches,
             "can_download": _can_download(request),
             "is_preview": not video.is_public,
+            "embed_snippet": embeds.snippet(video) if video.is_public and video.preview else "",
         },
+    )
+
+
+def _framed_by(view):
+    """The embed page alone may be framed, by `EMBED_FRAME_ANCESTORS` (media_library.embeds)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        policy = {"frame-ancestors": embeds.frame_ancestors()}
+        return xframe_options_exempt(csp_replace(policy)(view))(request, *args, **kwargs)
+
+    return wrapped
+
+
+@require_GET
+@_framed_by
+@cached_page(timeout=VIDEO_PAGE_CACHE_SECONDS)
+def video_embed(request: HttpRequest, slug: str) -> HttpResponse:
+    """The preview player alone, for other sites' pages (the snippet on the video page)."""
+    video = get_object_or_404(
+        Video.objects.published()
+        .only("slug", "title", "thumbnail", "preview", "status", "published_at", "credits")
+        .prefetch_related("caption_tracks"),
+        slug=slug,
+    )
+    if not video.preview:
+        raise Http404
+    return render(
+        request,
+        "media_library/embed.html",
+        {"video": video, "video_url": embeds.absolute(video.get_absolute_url())},
     )
 
 
@@ -107,9 +146,43 @@ def video_media(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     return public_media.serve(request, field_file)
 
 
+@require_http_methods(["GET", "HEAD"])
+def video_still(request: HttpRequest, slug: str) -> HttpResponse:
+    """A frame grab of the preview at `?t=<timecode>`, as a JPEG download: for whoever may
+    see the video, as its preview. A timecode that cannot be read or lies past the end gets
+    a 400 page that says so."""
+    video = get_object_or_404(
+        Video.objects.visible_to(request.user).only(
+            "slug", "title", "preview", "duration_seconds", "status", "published_at"
+        ),
+        slug=slug,
+    )
+    if not video.preview:
+        raise Http404
+    try:
+        moment = stills.moment_ms(
+            request.GET.get("t"), video=video, fps=shot_entries.video_frame_rate(video)
+        )
+    except stills.StillRefused as refused:
+        return render(
+            request,
+            "media_library/still_refused.html",
+            {"video": video, "reason": str(refused)},
+            status=400,
+        )
+    response = HttpResponse(stills.still_of(video, moment), content_type="image/jpeg")
+    response["Content-Disposition"] = content_disposition_header(
+        True, stills.download_filename(video, moment)
+    )
+    # Published or not, the still goes the way of its preview: never kept by a shared cache.
+    response["Cache-Control"] = "private, max-age=3600"
+    return public_media.with_safe_headers(response)
+
+
 def _video_page(request: HttpRequest, slug: str, **kwargs) -> str:
-    """Where an anonymous visitor comes back to after logging in: the video, not the POST."""
-    return reverse("media_library:video_detail", kwargs={"slug": slug})
+    """Where an anonymous visitor comes back to after logging in: the video's download
+    section, not the POST (the login page then says which video they came for)."""
+    return download_context.download_return_url(slug)
 
 
 def _downloadable(user, **lookups) -> Rendition:

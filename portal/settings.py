@@ -178,6 +178,10 @@ MAILER_SWEEP_AFTER_SECONDS = env_int("MAILER_SWEEP_AFTER_SECONDS", 120)
 
 # Absolute links in emails (unsubscribe, featured items); RFC 8058 needs https in production.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Sites that may frame a video's embed page (/videos/<slug>/embed/, its CSP frame-ancestors):
+# any by default, as a public player is meant to be; e.g. "https://*.example.org" to restrict.
+# Every other page stays unframeable (X-Frame-Options DENY, frame-ancestors 'none').
+EMBED_FRAME_ANCESTORS = env_list("EMBED_FRAME_ANCESTORS", ["*"])
 # Empty: the address of DEFAULT_FROM_EMAIL receives mailto unsubscribe requests.
 NEWSLETTER_UNSUBSCRIBE_MAILTO = env_str("NEWSLETTER_UNSUBSCRIBE_MAILTO")
 

@@ -29,6 +29,8 @@ RENDERING_VERSION = 3
 BODY_HTML_CACHE_SECONDS = 24 * 3600
 # The columns of the video of the timecodes a speech page does not read.
 HEAVY_VIDEO_FIELDS = ("search_vector", "summary", "shot_list", "usage_terms")
+# What the related videos' links and the inline player read (title, media and their URLs).
+INLINE_VIDEO_FIELDS = ("title", "slug", "thumbnail", "preview", "status", "published_at")
 
 
 SEARCHED_COLUMNS = websearch.in_columns("title", "speaker_name", "event", "location", "body")
@@ -56,7 +58,7 @@ class SpeechQuerySet(PublishableQuerySet):
             self.prefetch_related(
                 Prefetch(
                     "related_videos",
-                    queryset=Video.objects.published().only("title", "slug").order_by("title"),
+                    queryset=Video.objects.published().only(*INLINE_VIDEO_FIELDS).order_by("title"),
                     to_attr="public_related_videos",
                 ),
                 Prefetch(
@@ -213,6 +215,20 @@ class Speech(Publishable):
         version = self.timed_version
         video = version.timecode_video if version is not None else None
         return video if video is not None and video.is_public else None
+
+    @cached_property
+    def inline_player(self) -> Video | None:
+        """The video the page plays inline: the video of the timecodes, which the transcript's
+        timecodes seek, when public and with a preview; else, when the speech has no public
+        video of the timecodes, its first public related video with a preview (no query:
+        `with_public_relations` prefetched them)."""
+        timed = self.timecode_player
+        if timed is not None:
+            return timed if timed.preview else None
+        return next(
+            (video for video in getattr(self, "public_related_videos", ()) if video.preview),
+            None,
+        )
 
     @property
     def play_target(self) -> str:

@@ -3,8 +3,11 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_http_methods
 
 from core.page_cache import cached_page
+from speeches import transcript_files
 from speeches.forms import SpeechFilterForm
 from speeches.models import Speech
 
@@ -37,3 +40,19 @@ def speech_list(request: HttpRequest) -> HttpResponse:
 def speech_detail(request: HttpRequest, slug: str) -> HttpResponse:
     speech = get_object_or_404(Speech.objects.published().with_public_relations(), slug=slug)
     return render(request, "speeches/speech_detail.html", {"speech": speech})
+
+
+@require_http_methods(["GET", "HEAD"])
+def speech_transcript(request: HttpRequest, slug: str, file_format: str) -> HttpResponse:
+    """The transcript as a plain-text or PDF download, with its credit line and address."""
+    speech = get_object_or_404(Speech.objects.published(), slug=slug)
+    document = transcript_files.transcript_file(speech)
+    if file_format == "pdf":
+        response = HttpResponse(transcript_files.as_pdf(document), content_type="application/pdf")
+    else:
+        response = HttpResponse(document.as_text(), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{speech.slug}.{file_format}"
+    )
+    response["Content-Language"] = speech.language
+    return response

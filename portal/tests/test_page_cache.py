@@ -81,7 +81,8 @@ def test_a_visitor_who_wants_a_download_is_sent_to_log_in_and_back():
 
     html = browser.get(video.get_absolute_url()).content.decode()
 
-    login = f"{reverse('account_login')}?next={video.get_absolute_url()}"
+    # Back to the video's download buttons (which the login page reads as why).
+    login = f"{reverse('account_login')}?next={video.get_absolute_url()}%23download"
     assert f'<a class="button button--small" href="{login}">Download' in html
     assert "csrfmiddlewaretoken" not in html
 

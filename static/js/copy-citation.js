@@ -1,4 +1,5 @@
-// "Copy the citation": a button after each textarea[data-copy-label]. The script adds it, so
+// "Copy the citation" (quote search), "Copy the embed code" (video page): a button after each
+// textarea[data-copy-label]. The script adds it, so
 // a page without the script offers no button that cannot work: the citation stays there to
 // select and copy by hand.
 document.querySelectorAll("textarea[data-copy-label]").forEach(function (area) {
