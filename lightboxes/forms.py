@@ -30,7 +30,11 @@ class AddForm(forms.Form):
     video = forms.SlugField(required=False, widget=forms.HiddenInput, max_length=255)
     clip = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     collection = forms.TypedChoiceField(
-        label=_("Collection"), coerce=int, required=False, empty_value=None
+        label=_("Collection"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": _("Choose one of your own collections.")},
     )
     new_name = forms.CharField(
         label=_("Or a new collection"),

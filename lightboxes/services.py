@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -67,7 +68,7 @@ def _check_name(name: str) -> str:
 def create_collection(*, owner, name: str) -> Collection:
     name = _check_name(name)
     # The owner's row is the lock: two tabs creating at once cannot both pass the cap.
-    type(owner).objects.select_for_update().filter(pk=owner.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
     limit = settings.LIGHTBOXES_MAX_PER_USER
     if Collection.objects.owned_by(owner).count() >= limit:
         raise Refused(
