@@ -232,7 +232,7 @@ def zip_of(client, post_url: str, version: str = "highest"):
 
 
 def test_download_all_records_every_item_then_streams_the_zip(verified_client, collection):
-    link, response = zip_of(verified_client, reverse("lightboxes:download", args=[collection.pk]))
+    _link, response = zip_of(verified_client, reverse("lightboxes:download", args=[collection.pk]))
     assert Download.objects.filter(user=collection.owner).count() == 2
     body = b"".join(response.streaming_content)
     zipped = zipfile.ZipFile(io.BytesIO(body))
