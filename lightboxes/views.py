@@ -244,17 +244,18 @@ def feed_revoke(request: HttpRequest, pk: int) -> str:
 # --- Shared, read-only -------------------------------------------------------------------------
 
 
-def _shared(token: str) -> Collection:
-    try:
-        return services.shared_collection(token=token)
-    except services.NotFound:
-        raise Http404(_("This link was revoked by its owner, or never existed.")) from None
+def _revoked(request: HttpRequest) -> HttpResponse:
+    """A forged link, or one its owner revoked: said plainly, with a 404."""
+    return render(request, "lightboxes/link_revoked.html", status=404)
 
 
 @never_cache
 @require_GET
 def shared(request: HttpRequest, token: str) -> HttpResponse:
-    collection = _shared(token)
+    try:
+        collection = services.shared_collection(token=token)
+    except services.NotFound:
+        return _revoked(request)
     return render(
         request,
         "lightboxes/collection_detail.html",
@@ -305,7 +306,11 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @verified_account_required(next_url=_shared_page)
 def shared_download(request: HttpRequest, token: str) -> HttpResponse:
-    return _record_and_link(request, _shared(token), share_token=token)
+    try:
+        collection = services.shared_collection(token=token)
+    except services.NotFound:
+        return _revoked(request)
+    return _record_and_link(request, collection, share_token=token)
 
 
 @never_cache
@@ -333,7 +338,7 @@ def archive_file(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     if share_token:
         if collection.share_token != share_token:
-            raise Http404(_("This link was revoked by its owner, or never existed."))
+            return _revoked(request)
     elif collection.owner_id != request.user.pk:
         raise Http404
     return archive.response(archive.plan(collection=collection, choice=choice))
