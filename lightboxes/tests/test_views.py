@@ -286,3 +286,17 @@ def test_delete_and_rename(verified_client, collection):
     assert collection.name == "Brussels"
     verified_client.post(reverse("lightboxes:delete", args=[collection.pk]))
     assert not Collection.objects.exists() and not Item.objects.exists()
+
+
+def test_a_french_reader_gets_the_collection_in_french(verified_client, collection):
+    verified_client.cookies["django_language"] = "fr"
+    page = verified_client.get(collection.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content
+    text = page.decode()
+    assert "Tout télécharger (zip)" in text and "Partager par lien" in text
+    response = verified_client.post(
+        ADD_URL, {"video": VideoFactory().slug}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert (
+        "Choisissez l’une de vos collections ou nommez-en une nouvelle."  # noqa: RUF001
+        in response.content.decode()
+    )
