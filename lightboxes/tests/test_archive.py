@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import zipfile
+from collections import deque
 
 import pytest
 from django.core.files.base import ContentFile
@@ -14,7 +15,7 @@ from core import publishing
 from lightboxes import archive
 from lightboxes.tests.factories import CLIP_BYTES, ItemFactory, clip_asked_by
 from media_library.models import Download
-from media_library.tests.factories import RENDITION_BYTES, RenditionFactory
+from media_library.tests.factories import RENDITION_BYTES, RenditionFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +157,72 @@ def test_a_zip_of_files_on_s3_reads_the_objects_without_a_temporary_file(
     monkeypatch.setattr(tempfile, "SpooledTemporaryFile", no_temporary_file)
     zipped = unzip(archive.plan(collection=item.collection, choice="highest"))
     assert zipped.read(zipped.namelist()[-1]) == payload
+
+
+class _HeadAndTail(io.RawIOBase):
+    """A zip's bytes as a seekable file, keeping only its head and tail: what lies between
+    (a member's data, all zeros here) is read back as zeros."""
+
+    def __init__(self, head: bytes, tail: bytes, size: int) -> None:
+        self.head, self.tail, self.size, self.position = head, tail, size, 0
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self.position, 2: self.size}[whence]
+        self.position = base + offset
+        return self.position
+
+    def read(self, n: int = -1) -> bytes:
+        end = self.size if n is None or n < 0 else min(self.size, self.position + n)
+        out = bytearray()
+        for at in range(self.position, end):
+            if at < len(self.head):
+                out.append(self.head[at])
+            elif at >= self.size - len(self.tail):
+                out.append(self.tail[at - (self.size - len(self.tail))])
+            else:
+                out.append(0)
+        self.position = end
+        return bytes(out)
+
+
+@pytest.mark.timeout(600)
+def test_a_member_over_4_gb_is_written_with_zip64_records(verified_user, settings):
+    from pathlib import Path
+
+    size = 4 * 1024**3 + 4096
+    name = "renditions/big/master.mp4"
+    path = Path(settings.STORAGES["default"]["OPTIONS"]["location"]) / name
+    path.parent.mkdir(parents=True)
+    with path.open("wb") as handle:
+        handle.truncate(size)  # sparse: costs no disk
+    rendition = RenditionFactory.build(
+        video=VideoFactory(), file=name, file_size=size, label="UHD master"
+    )
+    rendition.save()
+    item = ItemFactory(collection__owner=verified_user, video=rendition.video)
+
+    archive_stream = archive.build(archive.plan(collection=item.collection, choice="highest"))
+    length = len(archive_stream)
+    head, last, seen = bytearray(), deque(maxlen=32), 0
+    for chunk in archive_stream:
+        if len(head) < 64 * 1024:
+            head += chunk[: 64 * 1024 - len(head)]
+        last.append(chunk)  # the footer comes last, in small pieces
+        seen += len(chunk)
+    assert seen == length > size
+    tail = b"".join(last)[-64 * 1024 :]
+
+    with zipfile.ZipFile(_HeadAndTail(bytes(head), tail, length)) as zipped:
+        big = zipped.getinfo(zipped.namelist()[-1])
+        assert big.file_size == big.compress_size == size
+        with zipped.open(big) as member:  # its local header, Zip64 extra included, reads
+            assert member.read(16) == bytes(16)

@@ -300,3 +300,17 @@ def test_a_french_reader_gets_the_collection_in_french(verified_client, collecti
         "Choisissez l’une de vos collections ou nommez-en une nouvelle."  # noqa: RUF001
         in response.content.decode()
     )
+
+
+def test_the_scripts_drag_posts_the_whole_new_order(verified_client, collection):
+    first, second = collection.items.values_list("pk", flat=True)
+    page = verified_client.get(collection.get_absolute_url()).content.decode()
+    assert 'data-reorder-url="' + reverse("lightboxes:reorder", args=[collection.pk]) in page
+    assert "js/collections.js" in page
+    url = reverse("lightboxes:reorder", args=[collection.pk])
+    response = verified_client.post(url, {"item": [second, first]}, follow=True)
+    assert titles(response) == ["Press conference", "Arrivals at the summit"]
+    response = verified_client.post(url, {"item": [second]}, follow=True)
+    assert "The collection changed meanwhile" in response.content.decode()
+    response = verified_client.post(url, {"item": ["x"]}, follow=True)
+    assert "The new order could not be read." in response.content.decode()
