@@ -100,3 +100,24 @@ def test_add_share_a_colleague_downloads_the_owner_revokes_and_the_colleague_is_
     assert response.status == 404
     expect(other.get_by_role("heading", level=1)).to_have_text("This link no longer works")
     assert Download.objects.filter(user=colleague).count() == 1
+
+
+def test_the_owner_reorders_by_dragging_with_the_script(new_context, catalogue):
+    from accounts.tests.factories import UserFactory
+    from lightboxes.tests.factories import CollectionFactory, ItemFactory
+    from media_library.models import Video
+
+    owner = UserFactory(email="ada@ebn.example")
+    collection = CollectionFactory(owner=owner, name="Summit story")
+    for position, video in enumerate(Video.objects.order_by("title")):
+        ItemFactory(collection=collection, video=video, position=position)
+    before = [item.video.title for item in collection.items.select_related("video")]
+
+    page = logged_in(new_context, owner.email)
+    page.goto(collection.get_absolute_url())
+    items = page.locator("li.collection-item")
+    with page.expect_navigation():  # the script reloads the page with the order kept
+        items.nth(2).drag_to(items.nth(0), target_position={"x": 10, "y": 5})
+    expect(page.locator("li.collection-item h3").first).to_contain_text(before[2])
+    after = [item.video.title for item in collection.items.select_related("video")]
+    assert after == [before[2], before[0], before[1]]
