@@ -7,10 +7,13 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Sync workers: pages are short and database-bound; downloads never stream through Python in
-# production (nginx X-Accel-Redirect or presigned S3 URLs), so no worker is held by a transfer.
+# Pages are short and database-bound; single downloads never stream through Python in
+# production (nginx X-Accel-Redirect or presigned S3 URLs). A collection's "Download all" zip
+# does (docs/collections.md): it may take minutes. Threaded workers (gthread, threads > 1) keep
+# beating their heartbeat while a thread streams it; a sync worker (threads = 1) would be
+# killed at `timeout` in the middle of the zip.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5

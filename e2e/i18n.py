@@ -26,6 +26,7 @@ APPS = (
     "clips",
     "speeches",
     "newsletter",
+    "lightboxes",
     "api",
 )
 TEMPLATE_DIRS = [BASE_DIR / "templates", *(BASE_DIR / app / "templates" for app in APPS)]

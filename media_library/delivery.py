@@ -34,6 +34,7 @@ from django.http import (
 )
 from django.urls import reverse
 from django.utils.http import content_disposition_header, http_date, parse_http_date_safe
+from storages.utils import clean_name
 
 from media_library.models import Rendition
 
@@ -314,6 +315,27 @@ def _read(storage: Storage, name: str, start: int, length: int) -> Iterator[byte
                 break
             remaining -= len(chunk)
             yield chunk
+
+
+def read_file(storage: Storage, name: str) -> Iterator[bytes]:
+    """The whole stored file in `CHUNK_SIZE` pieces, in constant memory and without a
+    temporary file, for a response that packs several files (a collection's zip).
+
+    S3 objects are read from the GET response's body as it arrives: django-storages' own
+    `open()` would first copy the whole object into a temporary file. Other storages are read
+    through `open()`, as `serve()` reads them.
+    """
+    name = _safe_name(name)
+    bucket = getattr(storage, "bucket", None)
+    if bucket is not None and hasattr(storage, "_normalize_name"):
+        # The object's key exactly as S3Storage.size() and open() compute it.
+        body = bucket.Object(storage._normalize_name(clean_name(name))).get()["Body"]
+        try:
+            yield from body.iter_chunks(CHUNK_SIZE)
+        finally:
+            body.close()
+        return
+    yield from _read(storage, name, 0, storage.size(name))
 
 
 def streamed_file_response(

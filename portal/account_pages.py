@@ -23,6 +23,7 @@ from accounts.forms import ProfileForm
 from accounts.guards import has_verified_email
 from api import tokens
 from api.forms import ApiTokenForm
+from lightboxes.selectors import collections_of
 from media_library.models import Download
 from newsletter import subscriptions
 from newsletter.models import Subscription
@@ -88,6 +89,8 @@ def my_account(request: HttpRequest) -> HttpResponse:
             "downloads": Download.objects.for_user(user).select_related("clip_download")[
                 :RECENT_DOWNLOADS
             ],
+            # Each with its private feed's address, revocable here (lightboxes).
+            "collections": collections_of(user),
         },
     )
 

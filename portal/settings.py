@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "clips",
     "speeches",
     "newsletter",
+    "lightboxes",
     "rest_framework",
     "drf_spectacular",
     "api",
@@ -211,6 +212,10 @@ CLIP_FFMPEG = env_str("CLIP_FFMPEG", "/usr/bin/ffmpeg")
 # downloaded is kept before the sweep deletes it (each may be ten minutes of video on disk).
 CLIP_MAX_PER_USER_PER_DAY = env_int("CLIP_MAX_PER_USER_PER_DAY", 50)
 CLIP_KEEP_DAYS = env_int("CLIP_KEEP_DAYS", 7)
+# Collections (docs/collections.md): how many one account may keep, and how many items (videos
+# and clips) all of them may hold together; a "Download all" zip is at most that many files.
+LIGHTBOXES_MAX_PER_USER = env_int("LIGHTBOXES_MAX_PER_USER", 50)
+LIGHTBOXES_MAX_ITEMS_PER_USER = env_int("LIGHTBOXES_MAX_ITEMS_PER_USER", 500)
 
 if MEDIA_STORAGE == "s3":
     _s3_options = {
