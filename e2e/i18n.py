@@ -25,6 +25,7 @@ APPS = (
     "clips",
     "speeches",
     "newsletter",
+    "alerts",
     "api",
 )
 TEMPLATE_DIRS = [BASE_DIR / "templates", *(BASE_DIR / app / "templates" for app in APPS)]

@@ -49,6 +49,7 @@ urlpatterns = [
     path("quotes/", views.quote_search, name="quote_search"),
     path("speeches/", include("speeches.urls")),
     path("newsletter/", include("newsletter.urls")),
+    path("accounts/me/alerts/", include("alerts.urls")),
     path("api/v1/", include("api.urls")),
     # Before the admin's own URLs: its login is the site's (rate limits, lockout).
     path("admin/login/", views.admin_login, name="admin_login"),

@@ -1,0 +1,39 @@
+"""Thin Celery tasks over the matcher and the digests (docs/alerts.md)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
+
+from alerts import digests, matching
+
+
+@shared_task(
+    name="alerts.tasks.match_pending",
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def match_pending_task() -> dict[str, int]:
+    """Queued once a publication commits: matches what it wrote down (and anything older)."""
+    result = matching.match_pending()
+    return {"claimed": result.claimed, "announced": result.announced, "emails": result.emails}
+
+
+@shared_task(name="alerts.tasks.sweep_pending")
+def sweep_pending_task() -> int:
+    """Run by beat every minute: matches what a lost task or a killed worker left behind,
+    run after run until nothing older than the task's chance is left."""
+    claimed = 0
+    while True:
+        result = matching.match_pending(older_than_seconds=settings.ALERTS_SWEEP_AFTER_SECONDS)
+        claimed += result.claimed
+        if result.claimed < matching.CLAIM_LIMIT:
+            return claimed
+
+
+@shared_task(name="alerts.tasks.send_daily_digests")
+def send_daily_digests_task() -> dict[str, int]:
+    """Run by beat once a day at ALERTS_DIGEST_TIME."""
+    return digests.send_daily_digests()
