@@ -38,8 +38,22 @@ def _publication_changed(sender, pks: list[int], **kwargs) -> None:
     )
     # One task per transaction, however many videos it published one by one (admin actions).
     connection = transaction.get_connection()
-    if not any(callback is queue_matching for _, callback, _ in connection.run_on_commit):
-        transaction.on_commit(queue_matching)
+    for _savepoints, callback, _robust in connection.run_on_commit:
+        if isinstance(callback, _QueueMatching) and not callback.done:
+            return
+    transaction.on_commit(_QueueMatching())
+
+
+class _QueueMatching:
+    """The task queued for one transaction. Tests that run the callbacks by hand keep them
+    listed after they ran (as core.content_version's move), so a queued one is marked done."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        queue_matching()
 
 
 def queue_matching() -> None:
