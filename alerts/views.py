@@ -66,7 +66,7 @@ def new_alert(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Your alert “%(name)s” is saved.") % {"name": describe(search).name},
+                _("Your alert is saved: %(name)s.") % {"name": describe(search).name},
             )
             return redirect("alerts:list")
     preview = SavedSearch()

@@ -21,6 +21,7 @@ class SavedSearchFactory(ModelFactory):
     email_language = "en"
     # Saved a while ago: videos published from now on are new to it.
     created_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(days=1))
+    filters = factory.Sequence(lambda n: {"q": f"topic{n}"})
 
     @classmethod
     def _create(cls, model_class, *args, filters=None, **kwargs):
