@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,17 +27,7 @@ from media_library.models import Video
 from newsletter import conf
 
 CATEGORY = "alerts"
-
-Pair = tuple[int, int]
-
-
-def queue_instant(pairs: Iterable[Pair]) -> int:
-    """Queue one email per saved search for its new videos (pairs of the current transaction);
-    returns how many."""
-    wanted: dict[int, list[int]] = defaultdict(list)
-    for search_id, video_id in pairs:
-        wanted[search_id].append(video_id)
-    return queue_for(wanted)
+NOTE_HTML = '<p style="margin:0 0 16px;font-size:14px;line-height:1.5;color:#4a5360;">%s</p>'
 
 
 def queue_for(wanted: dict[int, list[int]]) -> int:
@@ -70,63 +58,102 @@ def queue_for(wanted: dict[int, list[int]]) -> int:
 
 
 class AlertRenderer:
-    """Renders alert emails, once per (language, search, videos), with markers for the links
-    that name one saved search."""
+    """Renders alert emails for a whole burst at the cost of a few templates.
+
+    The templates are rendered once per (language, number of videos), with markers where the
+    alert's name, its notes, its videos and its unsubscribe link go; each video's lines once
+    per language. An email is then those parts joined and pasted in: rendering the templates
+    for each of thousands of alerts would cost more than matching them (docs/alerts.md).
+    """
 
     def __init__(self) -> None:
         self.site_url = conf.site_url()
         self.host = urlsplit(self.site_url).hostname or "localhost"
         self.manage_url = links.manage_url()
+        self.links = links.UnsubscribeLinks()
         marker = uuid.uuid4().hex
-        self._page_marker = f"[unsubscribe-{marker}]"
-        self._rendered: dict[tuple, tuple[str, str, str]] = {}
+        self._markers = {
+            key: f"[{key}-{marker}]" for key in ("name", "missing", "videos", "unsubscribe")
+        }
+        self._skeletons: dict[tuple[str, int], tuple[str, str]] = {}
+        self._videos: dict[tuple[str, int], tuple[str, str]] = {}
+        self._urls: dict[int, str] = {}
 
-    def _parts(self, search: SavedSearch, videos: list[Video]) -> tuple[str, str, str]:
-        key = (search.email_language, search.signature, tuple(v.pk for v in videos))
-        if key not in self._rendered:
-            with translation.override(search.email_language):
-                described = describe(search)
-                count = len(videos)
-                subject = ngettext(
-                    "A new video for your alert: %(name)s",
-                    "%(count)d new videos for your alert: %(name)s",
-                    count,
-                ) % {"count": count, "name": described.name}
-                context = {
-                    "name": described.name,
-                    "missing": described.missing,
-                    "videos": [
-                        {
-                            "title": video.title,
-                            "url": links.absolute(video.get_absolute_url()),
-                            "date": video.display_date,
-                        }
-                        for video in videos
-                    ],
-                    "count": count,
-                    "unsubscribe_page": self._page_marker,
-                    "manage_url": self.manage_url,
-                    "site_url": self.site_url,
-                    "site_name": settings.SITE_NAME,
-                }
-                self._rendered[key] = (
-                    " ".join(subject.split())[:900],
+    def _skeleton(self, language: str, count: int) -> tuple[str, str]:
+        key = (language, count)
+        if key not in self._skeletons:
+            marks = self._markers
+            context = {
+                "name": marks["name"],
+                "missing": [marks["missing"]],
+                "videos": [marks["videos"]],
+                "count": count,
+                "unsubscribe_page": marks["unsubscribe"],
+                "manage_url": self.manage_url,
+                "site_url": self.site_url,
+                "site_name": settings.SITE_NAME,
+            }
+            with translation.override(language):
+                self._skeletons[key] = (
                     render_to_string("alerts/email/alert.txt", context),
                     render_to_string("alerts/email/alert.html", context),
                 )
-        return self._rendered[key]
+        return self._skeletons[key]
+
+    def _video(self, language: str, video: Video) -> tuple[str, str]:
+        key = (language, video.pk)
+        if key not in self._videos:
+            if video.pk not in self._urls:
+                self._urls[video.pk] = links.absolute(video.get_absolute_url())
+            context = {
+                "video": {
+                    "title": video.title,
+                    "url": self._urls[video.pk],
+                    "date": video.display_date,
+                }
+            }
+            with translation.override(language):
+                self._videos[key] = (
+                    render_to_string("alerts/email/_video.txt", context),
+                    render_to_string("alerts/email/_video.html", context),
+                )
+        return self._videos[key]
 
     def email(self, *, search: SavedSearch, videos: list[Video]) -> dict[str, Any]:
         """The keyword arguments of `mailer.services.queue_email` for this alert."""
-        subject, text, html = self._parts(search, videos)
-        urls = links.unsubscribe_urls(search.pk)
-        ids = ",".join(str(v.pk) for v in videos)
+        language, count = search.email_language, len(videos)
+        with translation.override(language):
+            described = describe(search)
+            subject = ngettext(
+                "A new video for your alert: %(name)s",
+                "%(count)d new videos for your alert: %(name)s",
+                count,
+            ) % {"count": count, "name": described.name}
+        text, html = self._skeleton(language, count)
+        items = [self._video(language, video) for video in videos]
+        urls = self.links.for_search(search.pk)
+        marks = self._markers
+        text = (
+            text.replace(marks["missing"], "\n".join(described.missing))
+            .replace(marks["videos"], "".join(item[0] for item in items))
+            .replace(marks["unsubscribe"], urls["page"])
+            .replace(marks["name"], described.name)
+        )
+        html = (
+            html.replace(
+                marks["missing"], "".join(NOTE_HTML % escape(n) for n in described.missing)
+            )
+            .replace(marks["videos"], "".join(item[1] for item in items))
+            .replace(marks["unsubscribe"], escape(urls["page"]))
+            .replace(marks["name"], escape(described.name))
+        )
+        ids = ",".join(str(video.pk) for video in videos)
         digest = hashlib.sha256(f"{search.pk}:{ids}".encode()).hexdigest()[:24]
         return {
             "to": [search.user.email],
-            "subject": subject,
-            "text_body": text.replace(self._page_marker, urls["page"]),
-            "html_body": html.replace(self._page_marker, escape(urls["page"])),
+            "subject": " ".join(subject.split())[:900],
+            "text_body": text,
+            "html_body": html,
             "category": CATEGORY,
             "headers": {
                 "List-Unsubscribe": f"<{urls['one_click']}>",

@@ -7,6 +7,8 @@ salt; it does not expire, so an old email's link still works, and a forged one i
 
 from __future__ import annotations
 
+import uuid
+
 from django.core import signing
 from django.urls import reverse
 
@@ -49,6 +51,23 @@ def unsubscribe_urls(search_id: int) -> dict[str, str]:
         "page": absolute(reverse("alerts:unsubscribe", args=[token])),
         "one_click": absolute(reverse("alerts:one_click", args=[token])),
     }
+
+
+class UnsubscribeLinks:
+    """`unsubscribe_urls` for many alerts: the URLs reversed once, with a placeholder for the
+    token (as the newsletter's links, newsletter.unsubscribe)."""
+
+    def __init__(self) -> None:
+        placeholder = f"token-{uuid.uuid4().hex}"
+        self._page = absolute(reverse("alerts:unsubscribe", args=[placeholder])).split(placeholder)
+        self._one_click = absolute(reverse("alerts:one_click", args=[placeholder])).split(
+            placeholder
+        )
+        self._signer = _signer()
+
+    def for_search(self, search_id: int) -> dict[str, str]:
+        token = self._signer.sign_object({"a": search_id})  # as unsubscribe_token()
+        return {"page": token.join(self._page), "one_click": token.join(self._one_click)}
 
 
 def manage_url() -> str:

@@ -10,9 +10,9 @@ keeps those that are public now, and in ONE statement on PostgreSQL:
 3. inserts the (saved search, video) pairs into the unique announcements table with
    ON CONFLICT DO NOTHING, returning only the pairs that are new.
 
-Its query count does not depend on the number of saved searches. The instant alerts' emails
-are queued in the same transaction (`emails.queue_instant`), so an announcement and its email
-commit together or not at all; the claimed rows are deleted in it too.
+Its query count does not depend on the number of saved searches. The claimed rows are deleted
+in the same transaction, and once it commits the instant alerts' emails are queued in chunks
+(`sending`): each email is written with the marking of its announcements, in one transaction.
 
 Elsewhere (SQLite, the one-command run) each distinct saved search is evaluated with the
 catalogue's queryset (`filtered().search()`): slower, and the reference the SQL is tested
@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from alerts import emails
+from alerts import sending
 from alerts.models import Announcement, PendingMatch, SavedSearch
 from media_library.models import SEARCH_CONFIG, Rendition, Video
 
@@ -48,7 +48,8 @@ class MatchResult:
     claimed: int
     public: int
     announced: int
-    emails: int
+    # Instant alerts with new announcements: each gets one email (`sending`).
+    alerts: int
 
 
 def match_pending(*, limit: int = CLAIM_LIMIT, older_than_seconds: float = 0) -> MatchResult:
@@ -66,22 +67,23 @@ def match_pending(*, limit: int = CLAIM_LIMIT, older_than_seconds: float = 0) ->
         public = list(Video.objects.published().filter(pk__in=claimed).values_list("pk", flat=True))
         now = timezone.now()
         pairs = announce(video_ids=public, now=now)
-        instant = [(search_id, video_id) for search_id, video_id, emailed in pairs if emailed]
-        queued = emails.queue_instant(instant)
+        instant = {search_id for search_id, _video_id, is_instant in pairs if is_instant}
         PendingMatch.objects.filter(video_id__in=claimed).delete()
+        transaction.on_commit(lambda: sending.queue_sending(instant))
     logger.info(
-        "alerts: %d videos claimed, %d public, %d pairs announced, %d emails queued",
+        "alerts: %d videos claimed, %d public, %d pairs announced, %d instant alerts to email",
         len(claimed),
         len(public),
         len(pairs),
-        queued,
+        len(instant),
     )
-    return MatchResult(len(claimed), len(public), len(pairs), queued)
+    return MatchResult(len(claimed), len(public), len(pairs), len(instant))
 
 
 def announce(*, video_ids: list[int], now: datetime) -> list[tuple[int, int, bool]]:
-    """Insert the new (saved search, video) pairs for these public videos; returns the pairs
-    inserted now, each with whether it is emailed at once (instant) or waits for the digest."""
+    """Insert the new (saved search, video) pairs for these public videos, waiting to be
+    emailed; returns the pairs inserted now, each with whether its alert is instant (else it
+    waits for the daily digest)."""
     if not video_ids:
         return []
     if connection.vendor == "postgresql":
@@ -135,8 +137,8 @@ candidates AS (
     UNION ALL
     SELECT s.id, n.id FROM searches s CROSS JOIN new n WHERE s.query = ''
 )
-INSERT INTO {announcement} (saved_search_id, video_id, created_at, emailed_at)
-SELECT s.id, n.id, %(now)s, CASE WHEN s.frequency = %(instant)s THEN %(now)s::timestamptz END
+INSERT INTO {announcement} (saved_search_id, video_id, created_at, instant)
+SELECT s.id, n.id, %(now)s, s.frequency = %(instant)s
 FROM candidates c
 JOIN searches s ON s.id = c.search_id
 JOIN new n ON n.id = c.video_id
@@ -149,7 +151,7 @@ WHERE n.published_at >= s.created_at
   AND (s.date_to IS NULL OR n.recorded_on <= s.date_to)
   AND (s.min_height IS NULL OR n.height >= s.min_height)
 ON CONFLICT (saved_search_id, video_id) DO NOTHING
-RETURNING saved_search_id, video_id, emailed_at IS NOT NULL
+RETURNING saved_search_id, video_id, instant
 """
 
 
@@ -165,7 +167,7 @@ def _announce_in_sql(video_ids: list[int], now: datetime) -> list[tuple[int, int
                 "instant": SavedSearch.Frequency.INSTANT,
             },
         )
-        return [(search_id, video_id, emailed) for search_id, video_id, emailed in cursor]
+        return [(search_id, video_id, instant) for search_id, video_id, instant in cursor]
 
 
 def matches_by_catalogue(search: SavedSearch, video_ids: list[int]) -> set[int]:
@@ -208,7 +210,7 @@ def _announce_in_python(video_ids: list[int], now: datetime) -> list[tuple[int, 
             saved_search_id=search_id,
             video_id=video_id,
             created_at=now,
-            emailed_at=now if search_id in instant else None,
+            instant=search_id in instant,
         )
         for search_id, ids in wanted.items()
         for video_id in sorted(ids)
@@ -220,4 +222,4 @@ def _announce_in_python(video_ids: list[int], now: datetime) -> list[tuple[int, 
     )
     fresh = [row for row in rows if (row.saved_search_id, row.video_id) not in already]
     Announcement.objects.bulk_create(fresh, ignore_conflicts=True)
-    return [(row.saved_search_id, row.video_id, row.emailed_at is not None) for row in fresh]
+    return [(row.saved_search_id, row.video_id, row.instant) for row in fresh]

@@ -122,9 +122,9 @@ class SavedSearch(models.Model):
 class Announcement(models.Model):
     """A video announced to a saved search: once, whatever the processes and retries.
 
-    An instant alert's row is written with `emailed_at` set, in the transaction that queues its
-    email; a daily alert's waits (`emailed_at` empty) for the digest, which sets it in the
-    transaction that queues the digest.
+    Written by the matcher waiting (`emailed_at` empty); `sending` sets `emailed_at` in the
+    transaction that writes the email into the outbox: at once for an instant alert, in the
+    daily digest for the others.
     """
 
     saved_search = models.ForeignKey(
@@ -134,6 +134,8 @@ class Announcement(models.Model):
         "media_library.Video", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The alert's frequency when it was matched: instant ones are emailed at once.
+    instant = models.BooleanField(default=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

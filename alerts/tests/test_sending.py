@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from alerts import digests
+from alerts import sending
 from alerts.models import Announcement
 from alerts.tests.conftest import alert_emails, announced_slugs
 from alerts.tests.factories import SavedSearchFactory
@@ -30,9 +30,9 @@ def test_a_daily_alert_waits_for_the_digest_then_lists_the_days_videos(
     assert Announcement.objects.filter(saved_search=daily, emailed_at__isnull=True).count() == 2
 
     with run_on_commit():
-        counts = digests.send_daily_digests()
+        counts = sending.send_daily_digests()
     with run_on_commit():
-        again = digests.send_daily_digests()
+        again = sending.send_daily_digests()
 
     [email] = alert_emails(mailoutbox)
     assert sorted(announced_slugs(email)) == ["flood-evening", "flood-morning"]
@@ -49,7 +49,7 @@ def test_a_video_unpublished_before_the_digest_is_left_out(
     publishing.unpublish(item=Video.objects.get(pk=withdrawn.pk))
 
     with run_on_commit():
-        digests.send_daily_digests()
+        sending.send_daily_digests()
 
     [email] = alert_emails(mailoutbox)
     assert announced_slugs(email) == [kept.slug]
@@ -66,7 +66,7 @@ def test_two_digest_runs_at_once_send_each_alert_once(transactional_db):
     def run() -> None:
         try:
             barrier.wait()
-            digests.send_daily_digests()
+            sending.send_daily_digests()
         finally:
             connection.close()
 
@@ -78,3 +78,38 @@ def test_two_digest_runs_at_once_send_each_alert_once(transactional_db):
 
     assert OutboundEmail.objects.filter(category="alerts").count() == 8
     assert not Announcement.objects.filter(emailed_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("n_alerts", [3, 40])
+def test_writing_a_chunks_emails_takes_the_same_queries_for_any_number_of_alerts(
+    postgres, django_assert_num_queries, n_alerts
+):
+    searches = SavedSearchFactory.create_batch(n_alerts, filters={"q": "flood"})
+    video = VideoFactory(title="Flood")
+    Announcement.objects.bulk_create(Announcement(saved_search=s, video=video) for s in searches)
+
+    # Take the waiting ones, mark them, the alerts, the videos, the outbox rows; savepoint.
+    with django_assert_num_queries(7):  # (their delivery tasks are queued after the commit)
+        emailed = sending.send_waiting(search_ids=[s.pk for s in searches])
+
+    assert emailed == n_alerts
+
+
+def test_the_beat_sweep_emails_instant_alerts_whose_task_was_lost(
+    draft_video, run_on_commit, mailoutbox, monkeypatch, settings
+):
+    from alerts.tasks import sweep_pending_task
+
+    settings.ALERTS_SWEEP_AFTER_SECONDS = 0
+    SavedSearchFactory(filters={"q": "flood"})
+    monkeypatch.setattr(sending, "enqueue", lambda *args: None)  # the broker lost them
+    with run_on_commit():
+        publishing.publish(item=draft_video(title="Flood"))
+    assert alert_emails(mailoutbox) == []
+
+    with run_on_commit():
+        sweep_pending_task.delay()
+    with run_on_commit():
+        sweep_pending_task.delay()
+
+    assert len(alert_emails(mailoutbox)) == 1
