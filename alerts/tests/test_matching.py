@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from alerts import matching
@@ -242,9 +242,13 @@ def test_the_statement_matches_what_the_catalogues_own_search_finds(postgres, fu
         searches.append(SavedSearchFactory(filters=filters))
     ids = [video.pk for video in videos]
 
+    with transaction.atomic():  # the one-command run's path (SQLite), then rolled back
+        by_python = matching._announce_in_python(ids, timezone.now())
+        transaction.set_rollback(True)
     inserted = matching.announce(video_ids=ids, now=timezone.now())
 
     found = {(search_id, video_id) for search_id, video_id, _ in inserted}
+    assert {(search_id, video_id) for search_id, video_id, _ in by_python} == found
     expected = {
         (search.pk, video_id)
         for search in searches
