@@ -48,6 +48,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_clock(name: str, default: str) -> tuple[int, int]:
+    """A time of day `HH:MM` (24-hour clock) as (hour, minute), e.g. for a daily beat task."""
+    raw = (os.environ.get(name) or default).strip()
+    hour, _, minute = raw.partition(":")
+    try:
+        clock = (int(hour), int(minute))
+    except ValueError:
+        clock = (-1, -1)
+    if not (0 <= clock[0] <= 23 and 0 <= clock[1] <= 59) or len(minute) != 2:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a time of day (HH:MM, e.g. 07:30).")
+    return clock
+
+
 EMAIL_SCHEMES = {
     "smtp": {"EMAIL_USE_TLS": False, "EMAIL_USE_SSL": False},
     "smtp+tls": {"EMAIL_USE_TLS": True, "EMAIL_USE_SSL": False},

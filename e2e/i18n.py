@@ -27,6 +27,7 @@ APPS = (
     "speeches",
     "newsletter",
     "lightboxes",
+    "alerts",
     "api",
 )
 TEMPLATE_DIRS = [BASE_DIR / "templates", *(BASE_DIR / app / "templates" for app in APPS)]

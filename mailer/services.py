@@ -20,6 +20,7 @@ import logging
 import smtplib
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -60,6 +61,36 @@ def queue_email(
     )
     transaction.on_commit(lambda: _enqueue_delivery(email.pk))
     return email
+
+
+def queue_emails(emails: Iterable[dict[str, Any]]) -> list[OutboundEmail]:
+    """`queue_email` for many messages at once (each a dict of its keyword arguments): one
+    INSERT per thousand rows in the caller's transaction, and their tasks queued once it
+    commits. For a burst whose size the caller does not control (alerts of a publication)."""
+    rows = [
+        OutboundEmail(
+            to=list(email["to"]),
+            recipient_key=crypto.recipient_key(email["to"][0]),
+            subject=email["subject"],
+            from_email=email.get("from_email") or settings.DEFAULT_FROM_EMAIL,
+            category=email.get("category", ""),
+            encrypted_payload=crypto.seal(
+                {
+                    "text": email["text_body"],
+                    "html": email.get("html_body"),
+                    "headers": email.get("headers") or {},
+                }
+            ),
+        )
+        for email in emails
+    ]
+    if any(len(row.to) != 1 for row in rows):
+        raise ValueError("an outbox row has one recipient")
+    created = OutboundEmail.objects.bulk_create(rows, batch_size=1000)
+    ids = [row.pk for row in created]
+    if ids:
+        transaction.on_commit(lambda: [_enqueue_delivery(email_id) for email_id in ids])
+    return created
 
 
 def _enqueue_delivery(email_id: int) -> None:

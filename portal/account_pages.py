@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import ProfileForm
 from accounts.guards import has_verified_email
+from alerts.models import SavedSearch
 from api import tokens
 from api.forms import ApiTokenForm
 from lightboxes.selectors import collections_of
@@ -84,6 +85,7 @@ def my_account(request: HttpRequest) -> HttpResponse:
             "newsletter_form": NewsletterPreferenceForm(
                 initial={"subscribed": subscriptions.is_subscribed(user)}
             ),
+            "alert_count": SavedSearch.objects.of(user).count(),
             "email_addresses": EmailAddress.objects.filter(user=user).order_by("-primary"),
             # A clip's download names its range (the clips app's record of it).
             "downloads": Download.objects.for_user(user).select_related("clip_download")[

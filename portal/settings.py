@@ -14,7 +14,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from core.env import email_settings, env_bool, env_int, env_list, env_str
+from core.env import email_settings, env_bool, env_clock, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "speeches",
     "newsletter",
     "lightboxes",
+    "alerts",
     "rest_framework",
     "drf_spectacular",
     "api",
@@ -152,6 +153,14 @@ CELERY_TASK_ROUTES = {
     "media_library.tasks.*": {"queue": "media"},
     "clips.tasks.*": {"queue": "media"},
 }
+# --- Alerts (docs/alerts.md) --------------------------------------------------------------------
+
+# Saved searches one account may keep; the time of the daily digests (HH:MM, TIME_ZONE); how
+# long a publication waits for its matching task before the beat sweep matches it itself.
+ALERTS_MAX_PER_USER = env_int("ALERTS_MAX_PER_USER", 25)
+ALERTS_DIGEST_HOUR, ALERTS_DIGEST_MINUTE = env_clock("ALERTS_DIGEST_TIME", "07:00")
+ALERTS_SWEEP_AFTER_SECONDS = env_int("ALERTS_SWEEP_AFTER_SECONDS", 60)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-email-outbox": {"task": "mailer.tasks.sweep_outbox", "schedule": 60.0},
     "publish-due-items": {"task": "core.tasks.publish_due_items", "schedule": crontab()},
@@ -159,6 +168,12 @@ CELERY_BEAT_SCHEDULE = {
     "newsletter-resume-stalled-sends": {
         "task": "newsletter.tasks.resume_stalled_sends",
         "schedule": 60.0,
+    },
+    # Alerts: publications a lost task or a killed worker left unmatched, and the daily digests.
+    "alerts-sweep-pending": {"task": "alerts.tasks.sweep_pending", "schedule": 60.0},
+    "alerts-daily-digests": {
+        "task": "alerts.tasks.send_daily_digests",
+        "schedule": crontab(hour=ALERTS_DIGEST_HOUR, minute=ALERTS_DIGEST_MINUTE),
     },
     # Transcript captions lost on the way (a failed task, a broker down) are put right.
     "reconcile-speech-captions": {

@@ -54,6 +54,7 @@ urlpatterns = [
     path("speeches/", include("speeches.urls")),
     path("newsletter/", include("newsletter.urls")),
     path("collections/", include("lightboxes.urls")),
+    path("accounts/me/alerts/", include("alerts.urls")),
     path("api/v1/", include("api.urls")),
     # Before the admin's own URLs: its login is the site's (rate limits, lockout).
     path("admin/login/", views.admin_login, name="admin_login"),

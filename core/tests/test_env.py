@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from core.env import email_settings, env_bool, env_list
+from core.env import email_settings, env_bool, env_clock, env_list
 
 
 def test_no_email_url_prints_email_to_the_console():
@@ -52,3 +52,20 @@ def test_booleans_and_lists_are_read_strictly(monkeypatch):
     monkeypatch.setenv("FLAG", "maybe")
     with pytest.raises(ImproperlyConfigured):
         env_bool("FLAG", default=True)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("07:30", (7, 30)), ("00:00", (0, 0)), ("23:59", (23, 59))]
+)
+def test_a_time_of_day_is_read_as_hour_and_minute(monkeypatch, raw, expected):
+    monkeypatch.setenv("DIGEST_AT", raw)
+
+    assert env_clock("DIGEST_AT", "07:00") == expected
+
+
+@pytest.mark.parametrize("raw", ["7", "24:00", "07:60", "7:5", "seven"])
+def test_a_time_of_day_that_is_not_one_is_a_clear_configuration_error(monkeypatch, raw):
+    monkeypatch.setenv("DIGEST_AT", raw)
+
+    with pytest.raises(ImproperlyConfigured, match="is not a time of day"):
+        env_clock("DIGEST_AT", "07:00")

@@ -338,3 +338,31 @@ def test_the_rows_of_an_address_are_found_by_a_keyed_digest_whatever_its_case(se
     assert services.delete_emails_to(addresses=["reader@example.ORG"]) == 1
 
     assert list(OutboundEmail.objects.values_list("pk", flat=True)) == [other.pk]
+
+
+def test_many_emails_are_queued_at_once_and_each_is_sent_after_the_commit(
+    django_capture_on_commit_callbacks, mailoutbox, django_assert_num_queries
+):
+    messages = [
+        {
+            "to": [f"reader{n}@newsroom.example"],
+            "subject": f"Alert {n}",
+            "text_body": f"Body {n}",
+            "html_body": f"<p>Body {n}</p>",
+            "headers": {"List-Id": "<alerts.portal.example>"},
+            "category": "alerts",
+        }
+        for n in range(30)
+    ]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with django_assert_num_queries(1):
+            rows = services.queue_emails(messages)
+        assert mailoutbox == []
+
+    for callback in callbacks:
+        callback()
+
+    assert OutboundEmail.objects.filter(status=OutboundEmail.Status.SENT).count() == 30
+    assert sorted(m.subject for m in mailoutbox) == sorted(f"Alert {n}" for n in range(30))
+    assert rows[7].recipient_key == crypto.recipient_key("reader7@newsroom.example")
+    assert mailoutbox[0].extra_headers["List-Id"] == "<alerts.portal.example>"
