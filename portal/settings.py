@@ -132,13 +132,27 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A request must not hang on a broker that is down: the outbox sweep sends the mail later.
+# --- Fail fast when Redis is down (issue 22) ---------------------------------------------------
+# A request that queues work must answer at once with the broker down: the outbox row (or the
+# newsletter's delivery rows) is the record, and beat's sweep sends it once Redis is back.
+# Two things can block a publish: kombu's connection to the broker (bounded by the transport's
+# socket_connect_timeout and the publish retry policy) and the Redis result backend, which
+# subscribes to the task's result channel on every `delay()` and by default retries 20 times a
+# second apart (the 19 s hang of issue 22). Both are bounded by CELERY_PUBLISH_TIMEOUT_SECONDS.
+CELERY_PUBLISH_TIMEOUT_SECONDS = float(env_str("CELERY_PUBLISH_TIMEOUT_SECONDS", "") or 0.5)
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_PUBLISH_TIMEOUT_SECONDS
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
-    "socket_connect_timeout": 2,
+    "socket_connect_timeout": CELERY_PUBLISH_TIMEOUT_SECONDS,
     "socket_timeout": 5,
 }
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# One attempt, no retry: a second try would only double the wait of a request.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0, "interval_start": 0, "interval_step": 0}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_PUBLISH_TIMEOUT_SECONDS
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 0, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+}
+# --- end of fail fast ---------------------------------------------------------------------------
 CELERY_TASK_ROUTES = {
     "mailer.*": {"queue": "email"},
     "newsletter.*": {"queue": "email"},
