@@ -7,6 +7,7 @@ README's configuration table lists them all.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -132,7 +133,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# --- Fail fast when Redis is down (issue 22) ---------------------------------------------------
+# --- Operations (issue 22): fail fast when Redis is down; workers per queue -------------------
 # A request that queues work must answer at once with the broker down: the outbox row (or the
 # newsletter's delivery rows) is the record, and beat's sweep sends it once Redis is back.
 # Two things can block a publish: kombu's connection to the broker (bounded by the transport's
@@ -152,7 +153,15 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_PUBLISH_TIMEOUT_SECONDS
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "retry_policy": {"max_retries": 0, "interval_start": 0, "interval_step": 0, "interval_max": 0}
 }
-# --- end of fail fast ---------------------------------------------------------------------------
+# One worker per queue (deploy/systemd/portal-worker@.service sets PORTAL_WORKER_QUEUE, as the
+# Procfile does): email is I/O-bound (SMTP), media CPU-bound (one process per core).
+_WORKER_QUEUE = env_str("PORTAL_WORKER_QUEUE")
+_DEFAULT_CONCURRENCY = {"email": 4, "media": os.cpu_count() or 1, "celery": 2}
+if _WORKER_QUEUE in _DEFAULT_CONCURRENCY:
+    CELERY_WORKER_CONCURRENCY = env_int(
+        f"CELERY_{_WORKER_QUEUE.upper()}_CONCURRENCY", _DEFAULT_CONCURRENCY[_WORKER_QUEUE]
+    )
+# --- end of operations (issue 22) -------------------------------------------------------------
 CELERY_TASK_ROUTES = {
     "mailer.*": {"queue": "email"},
     "newsletter.*": {"queue": "email"},
@@ -197,7 +206,8 @@ MEDIA_URL = "/media/"
 PUBLIC_MEDIA_ROOT = MEDIA_ROOT / "public"
 PUBLIC_MEDIA_URL = "/media/public/"
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# deploy/portal.env.example sets it, and deploy/nginx/portal.conf serves /static/ from it.
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 MEDIA_STORAGE = env_str("MEDIA_STORAGE", "local")
