@@ -31,7 +31,7 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "core.observability.JsonFormatter"}},
+    "formatters": {"json": {"()": "core.logformat.JsonFormatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

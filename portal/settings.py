@@ -161,6 +161,16 @@ if _WORKER_QUEUE in _DEFAULT_CONCURRENCY:
     CELERY_WORKER_CONCURRENCY = env_int(
         f"CELERY_{_WORKER_QUEUE.upper()}_CONCURRENCY", _DEFAULT_CONCURRENCY[_WORKER_QUEUE]
     )
+# Prometheus scrapes /metrics with "Authorization: Bearer <METRICS_TOKEN>"; unset: 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Beat ticks through a scheduler that writes its heartbeat to Redis (/readyz, /metrics).
+CELERY_BEAT_SCHEDULER = "portal.beat:HeartbeatScheduler"
+# Error reports (sentry-sdk, with its Django and Celery integrations) only when a DSN is set.
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from core.observability import init_error_reporting
+
+    init_error_reporting(SENTRY_DSN)
 # --- end of operations (issue 22) -------------------------------------------------------------
 CELERY_TASK_ROUTES = {
     "mailer.*": {"queue": "email"},
@@ -424,7 +434,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # Content-Security-Policy (django-csp): no inline script or style anywhere; media may come
 # from the S3 endpoint (presigned previews, thumbnails and download redirects).
@@ -461,7 +471,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "core.observability.RequestIdFilter"}},
     "formatters": {
-        "json": {"()": "core.observability.JsonFormatter"},
+        "json": {"()": "core.logformat.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {

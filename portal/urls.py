@@ -8,7 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 from django.views.i18n import set_language
 
-from portal import views
+from portal import metrics, views
 from speeches.sitemaps import SpeechSitemap
 
 SITEMAPS = {"speeches": SpeechSitemap}
@@ -22,6 +22,8 @@ admin.site.site_title = settings.SITE_NAME
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("terms/", TemplateView.as_view(template_name="pages/terms.html"), name="terms"),
     path(
         "robots.txt",
