@@ -182,9 +182,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-email-outbox": {"task": "mailer.tasks.sweep_outbox", "schedule": 60.0},
     "publish-due-items": {"task": "core.tasks.publish_due_items", "schedule": crontab()},
     "sweep-clips": {"task": "clips.tasks.sweep_clips", "schedule": 60.0},
+    # Every 15 s, with NEWSLETTER_STALLED_AFTER_SECONDS (30 s): a send whose worker was killed
+    # moves again within a minute (docs/operations.md, "Delivery guarantees, measured").
     "newsletter-resume-stalled-sends": {
         "task": "newsletter.tasks.resume_stalled_sends",
-        "schedule": 60.0,
+        "schedule": 15.0,
     },
     # Transcript captions lost on the way (a failed task, a broker down) are put right.
     "reconcile-speech-captions": {
