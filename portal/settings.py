@@ -7,6 +7,7 @@ README's configuration table lists them all.
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -492,5 +493,8 @@ LOGGING = {
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Python warnings (Celery's, a library's deprecations) as log lines of the same JSON format,
+# logger "py.warnings", instead of plain text on stderr (issue 22).
+logging.captureWarnings(True)
 
 PORT = env_int("PORT", 8000)
