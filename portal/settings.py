@@ -148,12 +148,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": CELERY_PUBLISH_TIMEOUT_SECONDS,
     "socket_timeout": 5,
 }
-# One attempt, no retry: a second try would only double the wait of a request.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0, "interval_start": 0, "interval_step": 0}
+# No retry: a second try would only add to the wait of a request. A pooled connection that
+# went stale while Redis restarted is checked and replaced by redis-py before use (kombu's
+# health_check_interval, 25 s).
+_FAIL_FAST_RETRIES = {"max_retries": 0, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+CELERY_TASK_PUBLISH_RETRY_POLICY = _FAIL_FAST_RETRIES
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_PUBLISH_TIMEOUT_SECONDS
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
-    "retry_policy": {"max_retries": 0, "interval_start": 0, "interval_step": 0, "interval_max": 0}
-}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": _FAIL_FAST_RETRIES}
 # One worker per queue (deploy/systemd/portal-worker@.service sets PORTAL_WORKER_QUEUE, as the
 # Procfile does): email is I/O-bound (SMTP), media CPU-bound (one process per core).
 _WORKER_QUEUE = env_str("PORTAL_WORKER_QUEUE")

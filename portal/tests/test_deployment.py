@@ -213,6 +213,8 @@ def fresh_databases(transactional_db, postgres):
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+# Minutes: a whole installation (or a 1,200-subscriber send) on a shared 2-core machine.
+@pytest.mark.timeout(900)
 @pytest.mark.integration
 def test_the_shipped_files_deploy_serve_upgrade_and_restore(fresh_databases, smtp, tmp_path, wait):
     import warnings

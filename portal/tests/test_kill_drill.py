@@ -24,6 +24,8 @@ pytestmark = pytest.mark.integration
 DEPLOYED_PROCESSES = 4  # CELERY_EMAIL_CONCURRENCY's default (portal/settings.py)
 
 
+# Minutes: a whole installation (or a 1,200-subscriber send) on a shared 2-core machine.
+@pytest.mark.timeout(900)
 def test_sigkill_of_the_email_worker_doubles_at_most_one_copy_per_process_and_resumes_within_a_minute(
     start_celery_worker, worker_environment, smtp, tmp_path, wait
 ):
