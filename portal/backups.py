@@ -85,15 +85,29 @@ def _applied_migrations() -> list[str]:
         return [f"{app}.{name}" for app, name in cursor.fetchall()]
 
 
-def _walk(storage, folder: str = "") -> list[str]:
+def _walk(storage, folder: str = "", *, skip: str = "") -> list[str]:
     try:
         folders, files = storage.listdir(folder)
     except FileNotFoundError:
         return []
     names = [f"{folder}{name}" for name in files]
     for sub in folders:
-        names += _walk(storage, f"{folder}{sub}/")
+        if f"{folder}{sub}/" != skip:
+            names += _walk(storage, f"{folder}{sub}/", skip=skip)
     return names
+
+
+def _media_names(alias: str) -> list[str]:
+    """Every file of a storage. On S3 the public storage is a folder of the private one's
+    bucket: the private walk leaves that folder to the public one, so nothing is taken twice."""
+    storage = storages[alias]
+    skip = ""
+    if alias == "default":
+        public = storages["public"]
+        bucket = getattr(public, "bucket_name", None)
+        if bucket and bucket == getattr(storage, "bucket_name", None) and public.location:
+            skip = public.location.strip("/") + "/"
+    return sorted(_walk(storage, skip=skip))
 
 
 def _release() -> str:
@@ -146,7 +160,7 @@ def make_backup(*, destination: Path) -> Path:
     with tarfile.open(folder / MEDIA_FILE, "w") as archive:
         for alias in STORAGE_ALIASES:
             storage = storages[alias]
-            for name in sorted(_walk(storage)):
+            for name in _media_names(alias):
                 with storage.open(name, "rb") as handle:
                     data = handle.read()
                 info = tarfile.TarInfo(f"{alias}/{name}")

@@ -107,3 +107,58 @@ def test_restore_refuses_a_database_with_tables_and_a_damaged_backup(empty_datab
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
         ).fetchone()[0]
     assert tables == 0
+
+
+def test_media_in_s3_is_backed_up_once_and_restored_into_another_bucket(
+    empty_database, s3_endpoint, s3_storage, tmp_path
+):
+    import boto3
+
+    from media_library.tests.s3_server import ACCESS_KEY, REGION, SECRET_KEY
+
+    storages["default"].save("renditions/master.mp4", ContentFile(b"private master bytes"))
+    storages["public"].save("thumbnails/cover.jpg", ContentFile(b"public thumbnail"))
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+    )
+    target = f"restored-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=target)
+
+    call_command("backup", str(tmp_path / "backups"))
+    (folder,) = (tmp_path / "backups").iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    result = subprocess.run(
+        [sys.executable, "manage.py", "restore", str(folder)],
+        cwd=PROJECT_DIR,
+        env={
+            **os.environ,
+            "DATABASE_URL": empty_database,
+            "MEDIA_STORAGE": "s3",
+            "AWS_STORAGE_BUCKET_NAME": target,
+            "AWS_S3_ENDPOINT_URL": s3_endpoint,
+            "AWS_S3_REGION_NAME": REGION,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "restore verified" in result.stdout
+    # The public folder of the bucket is taken once, as the public storage's.
+    assert sorted((e["storage"], e["name"]) for e in manifest["media"]) == [
+        ("default", "renditions/master.mp4"),
+        ("public", "thumbnails/cover.jpg"),
+    ]
+    restored = s3.get_object(Bucket=target, Key="renditions/master.mp4")["Body"].read()
+    assert restored == b"private master bytes"
+    assert s3.get_object(Bucket=target, Key="public/thumbnails/cover.jpg")["Body"].read() == (
+        b"public thumbnail"
+    )
