@@ -212,11 +212,12 @@ def start_celery_worker(worker_environment, tmp_path: Path, transactional_db):
         app.control.cancel_consumer(queue, destination=others, reply=True, timeout=2)
     workers: list[CeleryWorkerProcess] = []
 
-    def start(**extra_env: str) -> CeleryWorkerProcess:
+    def start(concurrency: int = 2, **extra_env: str) -> CeleryWorkerProcess:
         worker = CeleryWorkerProcess(
             env={**worker_environment, **extra_env},
             log_path=tmp_path / f"worker-{len(workers)}.log",
             name=f"drill-{uuid.uuid4().hex[:8]}",
+            concurrency=concurrency,
         )
         workers.append(worker)
         worker.start()

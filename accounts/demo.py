@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import secrets
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 
 from accounts.models import User
 from accounts.roles import ensure_editor_group
@@ -13,7 +15,10 @@ DEMO_EDITOR_EMAIL = "editor@example.org"
 
 
 def load(*, stdout) -> None:
-    password = os.environ.get("DEMO_EDITOR_PASSWORD", "Editor-Demo-2026!")
+    # The published demo password must never open a production admin (issue 22): with DEBUG
+    # off the demo editor gets a random one, printed once, unless the operator chose one.
+    default = "Editor-Demo-2026!" if settings.DEBUG else secrets.token_urlsafe(18)
+    password = os.environ.get("DEMO_EDITOR_PASSWORD") or default
     editor, _ = User.objects.get_or_create(
         email=DEMO_EDITOR_EMAIL,
         defaults={"first_name": "Demo", "last_name": "Editor", "is_staff": True},

@@ -9,7 +9,6 @@ caused them.
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import re
 import time
@@ -18,8 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import SESSION_KEY
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject, empty
+
+from core.logformat import JsonFormatter  # noqa: F401 - the name settings.LOGGING uses
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 access_logger = logging.getLogger("portal.access")
@@ -27,7 +29,6 @@ task_logger = logging.getLogger("portal.tasks")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-_STANDARD_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 class RequestIdFilter(logging.Filter):
@@ -35,27 +36,6 @@ class RequestIdFilter(logging.Filter):
         if not getattr(record, "request_id", None):
             record.request_id = request_id_var.get()
         return True
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id, extra fields."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        for key, value in vars(record).items():
-            if key not in _STANDARD_RECORD_FIELDS and not key.startswith("_") and value != "":
-                entry[key] = value
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
-
-
-JsonFormatter.converter = time.gmtime
 
 
 def incoming_request_id(request: HttpRequest) -> str:
@@ -91,9 +71,39 @@ class RequestLogMiddleware:
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 "user_id": _user_id(request),
+                "client_ip": client_ip(request),
             },
         )
         return response
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address as the rate limits see it: from X-Forwarded-For as written by the
+    trusted proxies (DJANGO_TRUSTED_PROXY_COUNT), else REMOTE_ADDR (docs/security.md)."""
+    # Imported here: settings.LOGGING loads this module before the app registry is ready,
+    # and allauth's helper imports the auth models.
+    from allauth.core.internal.httpkit import get_client_ip
+
+    try:
+        return get_client_ip(request)
+    except ImproperlyConfigured:
+        # Fewer X-Forwarded-For entries than trusted proxies: a request that bypassed them.
+        return request.META.get("REMOTE_ADDR")
+
+
+def init_error_reporting(dsn: str) -> None:
+    """Send errors of web and worker processes to Sentry (settings: only when SENTRY_DSN is
+    set). No personal data: addresses, cookies and bodies stay out of the reports."""
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=dsn,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        traces_sample_rate=0.0,
+    )
 
 
 def _user_id(request: HttpRequest) -> int | str | None:

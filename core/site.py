@@ -34,13 +34,14 @@ def absolute(url: str) -> str:
     return f"{site_url()}/{url.lstrip('/')}"
 
 
-def sync_site(**kwargs) -> None:
+def sync_site(*, using: str = "default", **kwargs) -> None:
     """Give the current Site (SITE_ID) SITE_URL's domain and SITE_NAME (a post_migrate
     handler: `make run` and every deployment migrate before they serve)."""
     from django.contrib.sites.models import Site
 
-    Site.objects.update_or_create(
-        pk=settings.SITE_ID, defaults={"domain": site_domain(), "name": settings.SITE_NAME}
+    Site.objects.using(using).update_or_create(
+        pk=settings.SITE_ID,
+        defaults={"domain": site_domain(), "name": settings.SITE_NAME[:50]},  # its max_length
     )
 
 

@@ -7,6 +7,8 @@ README's configuration table lists them all.
 
 from __future__ import annotations
 
+import logging
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -140,13 +142,46 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A request must not hang on a broker that is down: the outbox sweep sends the mail later.
+# --- Operations (issue 22): fail fast when Redis is down; workers per queue -------------------
+# A request that queues work must answer at once with the broker down: the outbox row (or the
+# newsletter's delivery rows) is the record, and beat's sweep sends it once Redis is back.
+# Two things can block a publish: kombu's connection to the broker (bounded by the transport's
+# socket_connect_timeout and the publish retry policy) and the Redis result backend, which
+# subscribes to the task's result channel on every `delay()` and by default retries 20 times a
+# second apart (the 19 s hang of issue 22). Both are bounded by CELERY_PUBLISH_TIMEOUT_SECONDS.
+CELERY_PUBLISH_TIMEOUT_SECONDS = float(env_str("CELERY_PUBLISH_TIMEOUT_SECONDS", "") or 0.5)
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_PUBLISH_TIMEOUT_SECONDS
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
-    "socket_connect_timeout": 2,
+    "socket_connect_timeout": CELERY_PUBLISH_TIMEOUT_SECONDS,
     "socket_timeout": 5,
 }
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# No retry: a second try would only add to the wait of a request. A pooled connection that
+# went stale while Redis restarted is checked and replaced by redis-py before use (kombu's
+# health_check_interval, 25 s).
+_FAIL_FAST_RETRIES = {"max_retries": 0, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+CELERY_TASK_PUBLISH_RETRY_POLICY = _FAIL_FAST_RETRIES
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_PUBLISH_TIMEOUT_SECONDS
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": _FAIL_FAST_RETRIES}
+# One worker per queue (deploy/systemd/portal-worker@.service sets PORTAL_WORKER_QUEUE, as the
+# Procfile does): email is I/O-bound (SMTP), media CPU-bound (one process per core).
+_WORKER_QUEUE = env_str("PORTAL_WORKER_QUEUE")
+_DEFAULT_CONCURRENCY = {"email": 4, "media": os.cpu_count() or 1, "celery": 2}
+if _WORKER_QUEUE in _DEFAULT_CONCURRENCY:
+    CELERY_WORKER_CONCURRENCY = env_int(
+        f"CELERY_{_WORKER_QUEUE.upper()}_CONCURRENCY", _DEFAULT_CONCURRENCY[_WORKER_QUEUE]
+    )
+# Prometheus scrapes /metrics with "Authorization: Bearer <METRICS_TOKEN>"; unset: 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Beat ticks through a scheduler that writes its heartbeat to Redis (/readyz, /metrics).
+CELERY_BEAT_SCHEDULER = "portal.beat:HeartbeatScheduler"
+# Error reports (sentry-sdk, with its Django and Celery integrations) only when a DSN is set.
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from core.observability import init_error_reporting
+
+    init_error_reporting(SENTRY_DSN)
+# --- end of operations (issue 22) -------------------------------------------------------------
 CELERY_TASK_ROUTES = {
     "mailer.*": {"queue": "email"},
     "newsletter.*": {"queue": "email"},
@@ -165,9 +200,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-email-outbox": {"task": "mailer.tasks.sweep_outbox", "schedule": 60.0},
     "publish-due-items": {"task": "core.tasks.publish_due_items", "schedule": crontab()},
     "sweep-clips": {"task": "clips.tasks.sweep_clips", "schedule": 60.0},
+    # Every 15 s, with NEWSLETTER_STALLED_AFTER_SECONDS (30 s): a send whose worker was killed
+    # moves again within a minute (docs/operations.md, "Delivery guarantees, measured").
     "newsletter-resume-stalled-sends": {
         "task": "newsletter.tasks.resume_stalled_sends",
-        "schedule": 60.0,
+        "schedule": 15.0,
     },
     # Alerts: publications a lost task or a killed worker left unmatched, and the daily digests.
     "alerts-sweep-pending": {"task": "alerts.tasks.sweep_pending", "schedule": 60.0},
@@ -209,7 +246,8 @@ MEDIA_URL = "/media/"
 PUBLIC_MEDIA_ROOT = MEDIA_ROOT / "public"
 PUBLIC_MEDIA_URL = "/media/public/"
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# deploy/portal.env.example sets it, and deploy/nginx/portal.conf serves /static/ from it.
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 MEDIA_STORAGE = env_str("MEDIA_STORAGE", "local")
@@ -441,7 +479,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # Content-Security-Policy (django-csp): no inline script or style anywhere; media may come
 # from the S3 endpoint (presigned previews, thumbnails and download redirects).
@@ -482,7 +520,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "core.observability.RequestIdFilter"}},
     "formatters": {
-        "json": {"()": "core.observability.JsonFormatter"},
+        "json": {"()": "core.logformat.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
@@ -501,5 +539,8 @@ LOGGING = {
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Python warnings (Celery's, a library's deprecations) as log lines of the same JSON format,
+# logger "py.warnings", instead of plain text on stderr (issue 22).
+logging.captureWarnings(True)
 
 PORT = env_int("PORT", 8000)

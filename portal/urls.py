@@ -8,7 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
 from media_library.sitemaps import VideoSitemap
-from portal import views
+from portal import metrics, views
 from speeches.sitemaps import SpeechSitemap
 
 SITEMAPS = {"videos": VideoSitemap, "speeches": SpeechSitemap}
@@ -25,6 +25,8 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("terms/", TemplateView.as_view(template_name="pages/terms.html"), name="terms"),
     path(
         "robots.txt",

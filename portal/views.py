@@ -90,8 +90,19 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Each service "ok" or "unavailable", 503 when any is down; the reasons go to the log."""
-    checks = health.run_checks()
+    """Liveness: each service "ok" or "unavailable", 503 when any is down; the reasons go
+    to the log."""
+    return _checks_response(health.run_checks())
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness of the installation: liveness plus workers for every queue and a live beat."""
+    return _checks_response(health.run_readiness())
+
+
+def _checks_response(checks: dict[str, bool]) -> JsonResponse:
     healthy = all(checks.values())
     return JsonResponse(
         {

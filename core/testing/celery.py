@@ -115,3 +115,37 @@ class CeleryWorkerProcess:
                 self.process.wait(20)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+class CeleryBeatProcess:
+    """`celery beat` of the portal, with the deployed schedule and its own schedule file."""
+
+    def __init__(self, *, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> CeleryBeatProcess:
+        self.process = start_module(
+            "celery",
+            "--quiet",
+            "-A",
+            "portal",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(self.log_path.with_suffix(".schedule")),
+            env=self.env,
+            log_path=self.log_path,
+        )
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)

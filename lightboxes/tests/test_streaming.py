@@ -56,7 +56,7 @@ def worker_pid(master_pid: int) -> int:
 
 @pytest.fixture
 def gthread_workers(monkeypatch):
-    """gunicorn as docs/deploy.md runs it for collections: threaded workers, whose heartbeat
+    """gunicorn as docs/operations.md runs it for collections: threaded workers, whose heartbeat
     goes on while a thread streams a zip for minutes (a sync worker would be killed at its
     timeout)."""
     from core.testing.web import GunicornProcess

@@ -101,30 +101,19 @@ def nginx(live_server, settings, tmp_path: Path) -> Iterator[NginxProcess]:
 
 # --- The shipped nginx site in front of gunicorn -------------------------------------------------
 
-SHIPPED_SITE = HERE.parents[1] / "deploy" / "nginx" / "portal.conf"
-SITE_HOST = "portal.example.org"
-
 
 @dataclass
 class Site:
-    """deploy/nginx/portal.conf as shipped (ports, paths and certificate swapped), in front of
-    a real gunicorn of the portal sharing the test database and media folder."""
+    """deploy/nginx/portal.conf as shipped (ports and paths swapped: core.testing.deploy), in
+    front of a real gunicorn of the portal sharing the test database and media folder."""
 
     url: str
     media_root: Path
 
     def get(self, path: str, **kwargs):
-        import requests
+        from core.testing.deploy import https_session
 
-        headers = {"Host": SITE_HOST, **kwargs.pop("headers", {})}
-        return requests.get(
-            f"{self.url}{path}",
-            headers=headers,
-            verify=False,  # noqa: S501 (the test's own self-signed certificate)
-            allow_redirects=False,
-            timeout=30,
-            **kwargs,
-        )
+        return https_session().get(f"{self.url}{path}", allow_redirects=False, timeout=30, **kwargs)
 
 
 @pytest.fixture
@@ -134,8 +123,8 @@ def shipped_site(transactional_db, worker_environment, settings, tmp_path: Path)
     from urllib3.exceptions import InsecureRequestWarning
 
     from core import content_version
+    from core.testing.deploy import SITE_HOST, ShippedNginx
     from core.testing.web import GunicornProcess
-    from media_library.tests.test_deploy import _self_signed
 
     binary = require_executable("nginx", hint="apt-get install -y nginx")
     media_root = Path(settings.MEDIA_ROOT)
@@ -163,53 +152,20 @@ def shipped_site(transactional_db, worker_environment, settings, tmp_path: Path)
         log_path=tmp_path / "gunicorn.log",
         workers=1,
     ).start()
-    prefix = tmp_path / "nginx"
-    prefix.mkdir()
-    cert, key = _self_signed(prefix)
-    https_port, http_port = free_port(), free_port()
-    site = SHIPPED_SITE.read_text()
-    for shipped, ours in {
-        "listen [::]:80;": "",
-        "listen [::]:443 ssl http2;": "",
-        "listen 80;": f"listen 127.0.0.1:{http_port};",
-        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl;",
-        "/etc/letsencrypt/live/portal.example.org/fullchain.pem": str(cert),
-        "/etc/letsencrypt/live/portal.example.org/privkey.pem": str(key),
-        "/srv/portal/media/": f"{media_root}/",
-        "/srv/portal/staticfiles/": f"{prefix}/static/",
-        "/var/www/letsencrypt": str(prefix),
-        "server 127.0.0.1:8000": f"server 127.0.0.1:{web.port}",
-    }.items():
-        assert shipped in site, shipped
-        site = site.replace(shipped, ours)
-    (prefix / "site.conf").write_text(site)
-    conf = prefix / "nginx.conf"
-    conf.write_text(
-        f"daemon off;\nmaster_process off;\nworker_processes 1;\npid {prefix}/nginx.pid;\n"
-        f"error_log {prefix}/error.log warn;\nevents {{ worker_connections 64; }}\n"
-        f"http {{\n access_log {prefix}/access.log;\n client_body_temp_path {prefix}/body;\n"
-        f" proxy_temp_path {prefix}/proxy;\n fastcgi_temp_path {prefix}/fastcgi;\n"
-        f" uwsgi_temp_path {prefix}/uwsgi;\n scgi_temp_path {prefix}/scgi;\n"
-        f" include {prefix}/site.conf;\n}}\n"
-    )
-    process = subprocess.Popen(
-        [binary, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    nginx = ShippedNginx(
+        binary=binary,
+        prefix=tmp_path / "nginx",
+        upstream_port=web.port,
+        static_root=tmp_path / "static",
+        media_root=media_root,
     )
     try:
-        if not wait_for_port(https_port, timeout=10):
-            process.kill()
-            pytest.fail(f"nginx did not start: {process.stderr.read().decode()}")
+        nginx.start()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", InsecureRequestWarning)
-            yield Site(url=f"https://127.0.0.1:{https_port}", media_root=media_root)
+            yield Site(url=nginx.url, media_root=media_root)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        nginx.stop()
         web.stop()
 
 

@@ -9,6 +9,7 @@ import pytest
 from accounts.tests.conftest import register, registration_data, submit, user  # noqa: F401
 from core.publishable import PublicationStatus as Status
 from media_library.models import Video
+from media_library.tests.conftest import s3_endpoint, s3_storage  # noqa: F401
 from media_library.tests.factories import VideoFactory
 from speeches.models import Speech
 from speeches.tests.factories import SpeechFactory

@@ -190,7 +190,7 @@ def test_the_trusted_proxy_count_reads_the_client_from_x_forwarded_for(client, s
 
 def test_the_deployed_environment_trusts_one_proxy():
     example = (ROOT / "deploy" / "portal.env.example").read_text()
-    assert "\nDJANGO_TRUSTED_PROXY_COUNT=1\n" in example
+    assert "\nDJANGO_TRUSTED_PROXY_COUNT='1'\n" in example
     result = subprocess.run(
         [
             sys.executable,
