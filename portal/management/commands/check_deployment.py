@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, SystemCheckError
 
-from portal import health
 from core.site import site_domain
+from portal import health
 
 
 class Command(BaseCommand):

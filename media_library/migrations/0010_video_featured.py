@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('media_library', '0008_shot_entries_from_text'),
+        ('media_library', '0009_term_names_per_language'),
     ]
 
     operations = [
