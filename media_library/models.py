@@ -23,11 +23,11 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, Lead, Least
+from django.db.models.functions import Cast, Coalesce, Lead, Least, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_valid_filename, slugify
-from django.utils.translation import get_language_info, pgettext_lazy
+from django.utils.translation import get_language, get_language_info, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -203,12 +203,21 @@ CARD_FIELDS = (
     # The API's list names the category by its slug too (api.serializers).
     "category__slug",
     "event",
-    "event__name",
+    *in_every_language("event__name"),
     "event__slug",
 )
 # Between the names of a card's tags, read in its one query (no tag name holds a line break:
 # the admin's text input cannot type one).
 TAG_SEPARATOR = "\n"
+
+
+def name_in_page_language(field: str) -> Coalesce:
+    """A term's name in the active language, or the English one where it has none: what
+    `term.name` gives (modeltranslation's fallback), for queries that read names as columns."""
+    language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE.split("-")[0]
+    return Coalesce(NullIf(F(f"{field}_{language}"), Value("")), F(f"{field}_en"))
 
 
 class JoinedNames(models.Aggregate):
@@ -230,7 +239,11 @@ class VideoQuerySet(PublishableQuerySet):
         search vector (twice the rest of the row), nor the summary or shot list. Its tags'
         names come as one column (`Video.card_tags`), so that a page of cards is one query."""
         tagging = self.model.tags.through.objects.filter(video=OuterRef("pk"))
-        names = tagging.order_by().values("video").annotate(names=JoinedNames("tag__name"))
+        names = (
+            tagging.order_by()
+            .values("video")
+            .annotate(names=JoinedNames(name_in_page_language("tag__name")))
+        )
         return (
             self.select_related("category", "event")
             .only(*CARD_FIELDS)

@@ -84,9 +84,11 @@ def test_the_french_catalogue_names_terms_languages_and_countries_in_french(clie
     assert _options(html, "language") == ["Toutes les langues", "Anglais"]
     assert _options(html, "country") == ["Tous les pays", "Roumanie"]
     assert _options(html, "min_height")[0] == "Toutes les résolutions"
-    # The card names its category in French too.
+    # The card names its category, event and tags in French too.
     assert "Discours</span>" in html
-    assert "Speech" not in html
+    assert ">Réunion des ministres de la Défense</a>" in html
+    assert ">défense aérienne</a>" in html
+    assert "Speech" not in html and "air defence" not in html
 
 
 def test_the_english_catalogue_keeps_the_english_names_after_a_french_visit(client, video):
@@ -98,7 +100,8 @@ def test_the_english_catalogue_keeps_the_english_names_after_a_french_visit(clie
     assert _options(html, "language") == ["All languages", "English"]
     assert _options(html, "country") == ["All countries", "Romania"]
     assert "Speech</span>" in html
-    assert "Discours" not in html
+    assert ">air defence</a>" in html
+    assert "Discours" not in html and "défense aérienne" not in html
     # And the other way round: each language keeps its own copies.
     assert _options(_get(client, LIST_URL, "fr"), "country") == ["Tous les pays", "Roumanie"]
 
