@@ -314,3 +314,17 @@ def test_the_scripts_drag_posts_the_whole_new_order(verified_client, collection)
     assert "The collection changed meanwhile" in response.content.decode()
     response = verified_client.post(url, {"item": ["x"]}, follow=True)
     assert "The new order could not be read." in response.content.decode()
+
+
+def test_a_rename_says_what_is_wrong_with_the_name(verified_client, collection):
+    CollectionFactory(owner=collection.owner, name="Brussels")
+    url = reverse("lightboxes:rename", args=[collection.pk])
+    for name, message in [
+        ("", "Give the collection a name."),
+        ("x" * 121, "at most 120 characters"),
+        ("brussels", "You already have a collection named “brussels”."),
+    ]:
+        response = verified_client.post(url, {"name": name}, follow=True)
+        assert message in response.content.decode(), name
+    collection.refresh_from_db()
+    assert collection.name == "Summit story"
