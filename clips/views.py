@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.guards import verified_account_required
-from clips import services
+from clips import services, sidecars
 from clips.forms import ClipForm
 from clips.models import Clip, format_ms
 from media_library import delivery, metadata
@@ -160,16 +160,5 @@ def clip_metadata(request: HttpRequest, slug: str, clip_id: int, kind: str) -> H
     clip = _requested(request, slug, clip_id)
     if clip.status != Clip.Status.READY:
         raise Http404
-    description = metadata.for_file(
-        clip.rendition,
-        filename=clip.download_filename(),
-        size=clip.file_size,
-        duration_seconds=clip.duration_seconds,
-        checksum_sha256=clip.checksum_sha256,
-        guid_suffix=f":clip:{clip.pk}",
-        window=(
-            clip.start_ms if clip.actual_start_ms is None else clip.actual_start_ms,
-            clip.end_ms,
-        ),
-    )
+    description = sidecars.describe(clip)
     return metadata.attachment(description, kind)

@@ -25,10 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from zipstream import ZipStream
 
+from clips import sidecars as clip_sidecars
 from clips.models import Clip
 from clips.services import record_clip_download
 from lightboxes.models import Collection, Item
 from lightboxes.selectors import items_of
+from media_library import metadata
 from media_library.delivery import read_file
 from media_library.models import Rendition
 from media_library.services import record_download
@@ -132,14 +134,18 @@ def record_downloads(*, user, plan: Plan) -> None:
 
 
 def sidecars_for(member: Member) -> list[tuple[str, bytes]]:
-    """SIDECARS: the metadata files packed beside a member, as (name in the zip, content).
-
-    The one place where the NewsML-G2 and VMH sidecar generators (`newsml_for(rendition)`,
-    `vmh_for(rendition)`, another branch) are to be wired, e.g.
-    `[(f"{stem}.newsml.xml", newsml_for(rendition)), (f"{stem}.vmh.xml", vmh_for(rendition))]`.
-    Content is bytes held in memory (a few KB each); the zip's length includes them.
-    """
-    return []
+    """The member's metadata, packed beside it under its name plus a suffix: a NewsML-G2
+    newsItem and IPTC Video Metadata Hub JSON (docs/metadata.md), of the rendition or of the
+    clip. A few KB each, held in memory; the zip's announced length includes them."""
+    deliverable = member.deliverable
+    if isinstance(deliverable, Clip):
+        description = clip_sidecars.describe(deliverable)
+    else:
+        description = metadata.describe(deliverable)
+    return [
+        (metadata.sidecar_filename(member.arcname, kind), metadata.render(description, kind))
+        for kind in ("newsml", "vmh")
+    ]
 
 
 def manifest(plan: Plan) -> dict:

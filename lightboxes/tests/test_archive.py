@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 from collections import deque
+from xml.etree import ElementTree
 
 import pytest
 from django.core.files.base import ContentFile
@@ -18,6 +19,8 @@ from media_library.models import Download
 from media_library.tests.factories import RENDITION_BYTES, RenditionFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
+
+SIDECAR_SUFFIXES = (".newsml.xml", ".vmh.json")
 
 
 def unzip(plan: archive.Plan) -> zipfile.ZipFile:
@@ -32,12 +35,43 @@ def test_the_zip_holds_each_items_file_byte_exact_in_the_collections_order(colle
     zipped = unzip(archive.plan(collection=collection, choice="highest"))
     names = zipped.namelist()
     assert names[:3] == ["MANIFEST.txt", "manifest.json", "SHA256SUMS"]
-    assert names[3:] == [
+    files = [name for name in names[3:] if not name.endswith(SIDECAR_SUFFIXES)]
+    assert files == [
         "001-arrivals-at-the-summit-hd-1080p-h264.mp4",
         "002-press-conference-hd-1080p-h264.mp4",
     ]
-    for name in names[3:]:
+    for name in files:
         assert zipped.read(name) == RENDITION_BYTES
+
+
+def test_each_file_has_its_newsml_and_vmh_sidecars_beside_it(collection):
+    zipped = unzip(archive.plan(collection=collection, choice="highest"))
+    name = "001-arrivals-at-the-summit-hd-1080p-h264.mp4"
+    names = zipped.namelist()
+
+    assert names[names.index(name) + 1 : names.index(name) + 3] == [
+        f"{name}.newsml.xml",
+        f"{name}.vmh.json",
+    ]
+    news_item = ElementTree.fromstring(zipped.read(f"{name}.newsml.xml"))
+    headline = news_item.find(".//{http://iptc.org/std/nar/2006-10-01/}headline")
+    assert headline is not None and headline.text == "Arrivals at the summit"
+    hub = zipped.read(f"{name}.vmh.json").decode()
+    assert json.loads(hub)  # well-formed
+    assert "Arrivals at the summit" in hub
+    assert hashlib.sha256(zipped.read(name)).hexdigest() in hub
+
+
+def test_a_clips_sidecars_describe_the_clip_not_its_whole_video(collection):
+    clip = clip_asked_by(collection.owner)
+    ItemFactory(collection=collection, video=None, clip=clip, position=9)
+    zipped = unzip(archive.plan(collection=collection, choice="highest"))
+    clip_name = next(n for n in zipped.namelist() if "-clip-" in n and n.endswith(".mp4"))
+
+    hub = zipped.read(f"{clip_name}.vmh.json").decode()
+
+    assert clip.checksum_sha256 and clip.checksum_sha256 in hub
+    assert clip.rendition.checksum_sha256 not in hub
 
 
 def test_the_manifest_gives_titles_credit_lines_usage_terms_and_checksums(collection):
@@ -104,7 +138,7 @@ def test_clips_go_in_as_cut_and_are_recorded_as_clip_downloads(collection):
     ItemFactory(collection=collection, video=None, clip=clip, position=9)
     plan = archive.plan(collection=collection, choice="highest")
     zipped = unzip(plan)
-    clip_name = zipped.namelist()[-1]
+    clip_name = [n for n in zipped.namelist() if not n.endswith(SIDECAR_SUFFIXES)][-1]
     assert "-clip-00-00-12-00-00-30" in clip_name
     assert zipped.read(clip_name) == CLIP_BYTES
     archive.record_downloads(user=collection.owner, plan=plan)
@@ -156,7 +190,8 @@ def test_a_zip_of_files_on_s3_reads_the_objects_without_a_temporary_file(
 
     monkeypatch.setattr(tempfile, "SpooledTemporaryFile", no_temporary_file)
     zipped = unzip(archive.plan(collection=item.collection, choice="highest"))
-    assert zipped.read(zipped.namelist()[-1]) == payload
+    files = [name for name in zipped.namelist() if not name.endswith(SIDECAR_SUFFIXES)]
+    assert zipped.read(files[-1]) == payload
 
 
 class _HeadAndTail(io.RawIOBase):
@@ -222,7 +257,7 @@ def test_a_member_over_4_gb_is_written_with_zip64_records(verified_user, setting
     tail = b"".join(last)[-64 * 1024 :]
 
     with zipfile.ZipFile(_HeadAndTail(bytes(head), tail, length)) as zipped:
-        big = zipped.getinfo(zipped.namelist()[-1])
+        big = zipped.getinfo(next(n for n in zipped.namelist() if n.endswith(".mp4")))
         assert big.file_size == big.compress_size == size
         with zipped.open(big) as member:  # its local header, Zip64 extra included, reads
             assert member.read(16) == bytes(16)
