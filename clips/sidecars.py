@@ -9,10 +9,12 @@ from media_library import metadata
 from media_library.metadata.mapping import Description
 
 
-def describe(clip: Clip) -> Description:
+def describe(clip: Clip, *, filename: str | None = None) -> Description:
+    """`filename`: the name the file goes by beside its sidecars (in a zip), which their
+    links name; the clip's download name by default."""
     return metadata.for_file(
         clip.rendition,
-        filename=clip.download_filename(),
+        filename=filename or clip.download_filename(),
         size=clip.file_size,
         duration_seconds=clip.duration_seconds,
         checksum_sha256=clip.checksum_sha256,

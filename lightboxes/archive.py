@@ -32,6 +32,7 @@ from lightboxes.models import Collection, Item
 from lightboxes.selectors import items_of
 from media_library import metadata
 from media_library.delivery import read_file
+from media_library.metadata.mapping import technical
 from media_library.models import Rendition
 from media_library.services import record_download
 
@@ -136,12 +137,14 @@ def record_downloads(*, user, plan: Plan) -> None:
 def sidecars_for(member: Member) -> list[tuple[str, bytes]]:
     """The member's metadata, packed beside it under its name plus a suffix: a NewsML-G2
     newsItem and IPTC Video Metadata Hub JSON (docs/metadata.md), of the rendition or of the
-    clip. A few KB each, held in memory; the zip's announced length includes them."""
+    clip. Their links name the file as the zip does. A few KB each, held in memory; the zip's
+    announced length includes them."""
     deliverable = member.deliverable
     if isinstance(deliverable, Clip):
-        description = clip_sidecars.describe(deliverable)
+        description = clip_sidecars.describe(deliverable, filename=member.arcname)
     else:
-        description = metadata.describe(deliverable)
+        file = technical(deliverable, filename=member.arcname)
+        description = metadata.describe(deliverable, file=file)
     return [
         (metadata.sidecar_filename(member.arcname, kind), metadata.render(description, kind))
         for kind in ("newsml", "vmh")

@@ -7,9 +7,9 @@ import io
 import json
 import zipfile
 from collections import deque
-from xml.etree import ElementTree
 
 import pytest
+from defusedxml import ElementTree
 from django.core.files.base import ContentFile
 
 from core import publishing
@@ -56,6 +56,8 @@ def test_each_file_has_its_newsml_and_vmh_sidecars_beside_it(collection):
     news_item = ElementTree.fromstring(zipped.read(f"{name}.newsml.xml"))
     headline = news_item.find(".//{http://iptc.org/std/nar/2006-10-01/}headline")
     assert headline is not None and headline.text == "Arrivals at the summit"
+    content = news_item.find(".//{http://iptc.org/std/nar/2006-10-01/}remoteContent")
+    assert content is not None and content.get("href") == name  # the file beside it
     hub = zipped.read(f"{name}.vmh.json").decode()
     assert json.loads(hub)  # well-formed
     assert "Arrivals at the summit" in hub
