@@ -56,8 +56,7 @@ def test_visitor_registers_from_a_video_verifies_the_code_subscribes_and_downloa
     # The login page says why, and that registering is free.
     expect(
         page.get_by_text(
-            "Log in or register — free for journalists — to download "
-            f"“{catalogue.video.title}”."
+            f"Log in or register — free for journalists — to download “{catalogue.video.title}”."
         )
     ).to_be_visible()
     page.get_by_role("main").get_by_role("link", name="Create an account").click()
