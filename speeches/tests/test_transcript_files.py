@@ -164,3 +164,12 @@ def test_a_transcript_file_takes_one_query(client, django_assert_num_queries, fi
 
     with django_assert_num_queries(1):
         assert client.get(_url(speech, file_format)).status_code == 200
+
+
+def test_drawing_a_pdf_logs_nothing_an_operator_need_read(client, caplog):
+    speech = _speech(body=RUSSIAN)
+
+    with caplog.at_level("DEBUG"):
+        client.get(_url(speech, "pdf"))
+
+    assert not [record for record in caplog.records if record.name.startswith("fontTools")]
