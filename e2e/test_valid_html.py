@@ -1,11 +1,12 @@
 """Valid pages: the W3C Nu HTML Checker finds no error in any public or account page, in
 English and in French, as the server sent them (not as the browser repaired them).
 
-The pages are those a new journalist meets (`e2e.flows.walk_every_page`, the same walk as the
-accessibility test), plus `MORE_PAGES`: the journalist's shortcuts (the login page that names
-the video they came to download, the embed page, the page of a timecode that gives no still),
-filtered listings, and a verified journalist's pages (video, clip form, download history). Every
-document goes to one run of the checker (`core.testing.vnu`), which is slow to start.
+The pages are those a new journalist meets (`e2e.flows.walk_every_page`, the same walk as
+the accessibility test), plus `MORE_PAGES`: the journalist's shortcuts (the login and register
+pages that name the video they came to download, the embed page, the page of a timecode that
+gives no still), filtered listings, and a verified journalist's pages (video, clip form,
+download history). Every document goes to one run of the checker (`core.testing.vnu`), which
+is slow to start.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ LANGUAGES = ("en", "fr")
 # Beyond the walk: the journalist's shortcuts, filtered listings, a bad unsubscribe link,
 # and the pages of a verified journalist (downloads, clips, the download history).
 MORE_PAGES = [
-    "login-to-download", "embed", "still-refused", "catalogue-filtered", "speeches-filtered",
+    "login-to-download", "register-to-download", "embed", "still-refused", "catalogue-filtered", "speeches-filtered",
     "unsubscribe-invalid", "video-signed-in", "clip-form", "my-account-with-downloads",
 ]  # fmt: skip
 
@@ -56,6 +57,8 @@ def _collect(new_context, live_server, catalogue, mailoutbox, language) -> dict[
     video = catalogue.video
     page.goto(f"{reverse('account_login')}?next={quote(video.get_absolute_url() + '#download')}")
     visit("login-to-download")
+    page.goto(f"{reverse('account_signup')}?next={quote(video.get_absolute_url() + '#download')}")
+    visit("register-to-download")
     page.goto(reverse("media_library:video_embed", kwargs={"slug": video.slug}))
     visit("embed")
     page.goto(reverse("media_library:video_still", kwargs={"slug": video.slug}) + "?t=soon")

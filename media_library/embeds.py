@@ -32,9 +32,14 @@ def snippet(video: Video) -> str:
     """The `<iframe>` a newsroom pastes into its page: plain text (not marked safe), so a page
     shows it escaped, as text to copy."""
     return (
-        f'<iframe src="{html.escape(embed_url(video))}" width="{WIDTH}" height="{HEIGHT}" '
-        f'title="{html.escape(video.title)}" allowfullscreen loading="lazy"></iframe>'
+        f'<iframe src="{_attribute(embed_url(video))}" width="{WIDTH}" height="{HEIGHT}" '
+        f'title="{_attribute(video.title)}" allowfullscreen loading="lazy"></iframe>'
     )
+
+
+def _attribute(value: str) -> str:
+    # What a double-quoted attribute needs escaped, no more: an apostrophe stays readable.
+    return html.escape(value, quote=False).replace('"', "&quot;")
 
 
 def frame_ancestors() -> list[str]:

@@ -536,6 +536,9 @@ LOGGING = {
         # The access log replaces Django's own per-request warnings for 4xx.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        # fpdf2 subsets the transcript PDF's font with fontTools, which logs each table it
+        # prunes at INFO: a dozen lines per PDF that say nothing to an operator.
+        "fontTools": {"level": "WARNING"},
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -49,8 +49,10 @@ def test_the_register_link_brings_the_new_journalist_back_to_the_download_sectio
     page = login_page(client, back)
     signup_link = page.split("Register for free")[0].rsplit('href="', 1)[1].split('"')[0]
     assert unquote(signup_link.split("next=", 1)[1]) == back
+    signup_page = unescape(client.get(signup_link).content.decode())
+    assert "Register — free for journalists — to download “Summit arrivals”." in signup_page
     # The signup form carries it on as its hidden `next`.
-    assert f'name="next" value="{back}"' in unescape(client.get(signup_link).content.decode())
+    assert f'name="next" value="{back}"' in signup_page
 
 
 def test_logging_in_from_the_download_context_lands_on_the_download_buttons(client):

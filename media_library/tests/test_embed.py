@@ -22,7 +22,7 @@ def _policy(response) -> dict[str, str]:
 def footage() -> Video:
     video = VideoFactory(
         slug="summit-arrivals",
-        title='Arrivals at the "summit"</textarea>',
+        title='Arrivals at the "summit" in Europe\'s capital</textarea>',
         preview="previews/arrivals.mp4",
         thumbnail="thumbnails/arrivals.jpg",
         credits="NATO",
@@ -42,7 +42,8 @@ def test_the_video_page_offers_a_copyable_iframe_snippet_on_the_portals_address(
     assert " readonly " in area and 'data-copy-label="Copy the embed code"' in area
     assert html.unescape(area.split(">", 1)[1]) == (
         '<iframe src="https://media.example.org/videos/summit-arrivals/embed/" width="640" '
-        'height="360" title="Arrivals at the &quot;summit&quot;&lt;/textarea&gt;" allowfullscreen '
+        'height="360" title="Arrivals at the &quot;summit&quot; in Europe\'s capital'
+        '&lt;/textarea&gt;" allowfullscreen '
         'loading="lazy"></iframe>'
     )
     assert 'for="embed-snippet"' in page

@@ -197,3 +197,13 @@ def test_a_new_preview_discards_the_stills_of_the_old_one(client, footage, previ
     stills.discard(default_storage, footage.pk, keep=footage.preview.name)
 
     assert default_storage.exists(new) and not default_storage.exists(old)
+
+
+def test_a_stored_still_takes_three_queries(client, footage, django_assert_num_queries):
+    client.get(still_url(footage, "00:00:02"))
+
+    # The video, its frame rate (for HH:MM:SS:FF), whether the moment is a shot's in point.
+    with django_assert_num_queries(3):
+        response = client.get(still_url(footage, "00:00:02"))
+
+    assert response.status_code == 200

@@ -156,3 +156,20 @@ def test_an_edit_changes_the_pdf_at_once(client):
     Speech.objects.filter(pk=speech.pk).update(body="Second words.")
 
     assert "Second words." in _pdf_text(client.get(_url(speech, "pdf")).content)
+
+
+@pytest.mark.parametrize("file_format", ["txt", "pdf"])
+def test_a_transcript_file_takes_one_query(client, django_assert_num_queries, file_format):
+    speech = _speech(body="Good morning.\n\nThank you.")
+
+    with django_assert_num_queries(1):
+        assert client.get(_url(speech, file_format)).status_code == 200
+
+
+def test_drawing_a_pdf_logs_nothing_an_operator_need_read(client, caplog):
+    speech = _speech(body=RUSSIAN)
+
+    with caplog.at_level("DEBUG"):
+        client.get(_url(speech, "pdf"))
+
+    assert not [record for record in caplog.records if record.name.startswith("fontTools")]
