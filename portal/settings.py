@@ -175,6 +175,8 @@ if _WORKER_QUEUE in _DEFAULT_CONCURRENCY:
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 # Beat ticks through a scheduler that writes its heartbeat to Redis (/readyz, /metrics).
 CELERY_BEAT_SCHEDULER = "portal.beat:HeartbeatScheduler"
+# Where beat keeps its last run times (the systemd unit passes /var/lib/portal/... itself).
+CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILE", "celerybeat-schedule")
 # Error reports (sentry-sdk, with its Django and Celery integrations) only when a DSN is set.
 SENTRY_DSN = env_str("SENTRY_DSN")
 if SENTRY_DSN:

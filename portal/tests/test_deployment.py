@@ -121,7 +121,7 @@ class Installation:
         assert not edits, f"not in the example: {edits}"
         # This machine is small and shared: one process per worker (documented knobs).
         lines += [f"CELERY_{q}_CONCURRENCY='1'" for q in ("EMAIL", "MEDIA", "CELERY")]
-        lines += ["GUNICORN_WORKERS='2'"]
+        lines += ["GUNICORN_WORKERS='2'", f"CELERY_BEAT_SCHEDULE_FILE='{root / 'beat-schedule'}'"]
         self.env_file.write_text("\n".join(lines) + "\n")
         self.processes: dict[str, subprocess.Popen] = {}
 
