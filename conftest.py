@@ -62,6 +62,17 @@ def _isolated_cache(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _language_as_the_test_found_it() -> Iterator[None]:
+    """A French request activates French in this thread, and the tests after it (in any order)
+    would read French messages: each test starts and ends in the default language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_in_process() -> Iterator[None]:
     """Unit tests run Celery tasks eagerly; `celery_worker` switches to the real worker."""
     from portal.celery import app
