@@ -13,6 +13,7 @@ import pytest
 from portal.tests.test_databases import BASE_DIR, manage
 
 SITE_URL = "http://127.0.0.1:8123"
+NOT_INHERITED = ("REDIS_URL", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
 
 SIGNUP = """
 import json
@@ -37,7 +38,8 @@ def default_run(tmp_path_factory) -> dict[str, str]:
     """The environment of `make run PORT=8123` on a database it has migrated."""
     folder = tmp_path_factory.mktemp("default-run")
     env = {
-        **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")},
+        # Not this test process's own settings (the e2e suite allows async-unsafe calls).
+        **{k: v for k, v in os.environ.items() if k not in NOT_INHERITED},
         "DATABASE_URL": f"sqlite:///{folder / 'portal.sqlite3'}",
         "EMAIL_URL": "",
         "MEDIA_ROOT": str(folder / "media"),
