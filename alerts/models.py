@@ -130,9 +130,9 @@ class Announcement(models.Model):
     saved_search = models.ForeignKey(
         SavedSearch, on_delete=models.CASCADE, related_name="announcements"
     )
-    video = models.ForeignKey(
-        "media_library.Video", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+    # Indexed for deleting a video (its announcements go with it); the unique pair below
+    # leads with the saved search.
+    video = models.ForeignKey("media_library.Video", on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     # The alert's frequency when it was matched: instant ones are emailed at once.
     instant = models.BooleanField(default=True)

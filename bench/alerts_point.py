@@ -1,4 +1,4 @@
-"""P8 on its own: `python -m bench.alerts_point` measures alert matching (issue 18): 10,000
+"""P9 on its own: `python -m bench.alerts_point` measures alert matching (issue 18): 10,000
 saved searches against a burst of 100 videos published at once, matched and queued (the
 announcements and the outbox rows committed) on PostgreSQL. Target: under 5 s, with a query
 count that does not depend on the number of saved searches (docs/alerts.md).
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench.processes import BASE_DIR, log
 
-SECTION_TITLE = "## P8: alert matching"
+SECTION_TITLE = "## P9: alert matching"
 TARGET_SECONDS = 5.0
 # The words saved searches and videos are drawn from: a newsroom's vocabulary, so that each
 # video matches a realistic share of the searches (a few percent), not all or none.
@@ -223,7 +223,7 @@ def measure(*, searches: int, videos: int, words: int) -> dict:
     from core import publishing
     from mailer.models import OutboundEmail
 
-    log(f"P8: building {searches:,} saved searches and a burst of {videos} videos")
+    log(f"P9: building {searches:,} saved searches and a burst of {videos} videos")
     built = build(searches=searches, videos=videos, words=words)
     # The editors' burst: written down for matching in the publishing transaction, its own
     # task not run (no worker here), so the matching below is measured alone.
@@ -238,7 +238,7 @@ def measure(*, searches: int, videos: int, words: int) -> dict:
     from alerts.emails import AlertRenderer
 
     AlertRenderer()._skeleton("en", 1)
-    log("P8: matching")
+    log("P9: matching")
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         with transaction.atomic():
@@ -254,7 +254,7 @@ def measure(*, searches: int, videos: int, words: int) -> dict:
 
     # What the workers then do with those tasks, here in this one process, chunk by chunk:
     # write the emails into the outbox; then the outbox's delivery tasks go to the broker.
-    log("P8: writing the emails of the instant alerts")
+    log("P9: writing the emails of the instant alerts")
     instant = list(
         Announcement.objects.filter(instant=True)
         .values_list("saved_search_id", flat=True)
@@ -403,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
             args.json.write_text(json.dumps(result, indent=2))
         if not args.smoke:
             splice(args.output, result)
-            log(f"P8 written into {args.output}")
+            log(f"P9 written into {args.output}")
     finally:
         from django.db import connections
 

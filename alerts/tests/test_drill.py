@@ -18,6 +18,7 @@ import time
 from collections import Counter
 
 import pytest
+import redis
 import requests
 from django.utils import timezone
 
@@ -40,6 +41,8 @@ BEAT_TASKS = (
     "alerts.tasks.sweep_pending",
     "mailer.tasks.sweep_outbox",
 )
+# The queues the workers consume (conftest.WORKER_QUEUES), as Redis lists.
+QUEUES = ("celery", "email", "media")
 DRILL_ENV = {
     "ALERTS_SWEEP_AFTER_SECONDS": "3",
     "MAILER_SWEEP_AFTER_SECONDS": "3",
@@ -116,7 +119,7 @@ def _pairs_received(smtp, search_of: dict[str, int], slug_ids: dict[str, int]):
 
 
 def test_every_pair_is_announced_once_through_bursts_beat_and_a_killed_worker(
-    two_web_processes, start_celery_worker, smtp, wait, fuzz_seed, settings
+    two_web_processes, start_celery_worker, smtp, wait, fuzz_seed, settings, redis_url
 ):
     settings.SITE_URL = DRILL_ENV["SITE_URL"]
     rng = random.Random(fuzz_seed)
@@ -222,6 +225,13 @@ def test_every_pair_is_announced_once_through_bursts_beat_and_a_killed_worker(
     finally:
         stop_beat.set()
         beat_thread.join()
+    # The last beat's tasks are taken by the drill's workers, not left to the tests after.
+    broker = redis.Redis.from_url(redis_url)
+    wait(
+        lambda: not any(broker.llen(queue) for queue in QUEUES),
+        timeout=60,
+        message="the drill's last tasks were not taken",
+    )
     assert replacement and second  # both took tasks until the end
 
     search_of = {search.user.email: search.pk for search in searches}

@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ["core", "mailer", "accounts", "media_library", "clips", "speeches", "newsletter"]
-PACKAGES += ["lightboxes", "api", "portal"]
+PACKAGES += ["lightboxes", "alerts", "api", "portal"]
 PACKAGES += ["bench", "e2e"]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
