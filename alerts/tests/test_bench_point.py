@@ -1,4 +1,4 @@
-"""The alert-matching bench point (P8, bench/alerts_point.py) runs end to end at small scale.
+"""The alert-matching bench point (P9, bench/alerts_point.py) runs end to end at small scale.
 No timing is asserted here: the figures belong in docs/PERFORMANCE.md."""
 
 from __future__ import annotations
@@ -54,6 +54,6 @@ def test_the_alert_bench_point_runs_at_small_scale(postgres, redis_url: str, tmp
     assert result["searches"] == 500 and result["videos"] == 20
     assert result["pairs_announced"] > 0 and result["outbox_emails"] == result["instant_alerts"]
     print(
-        f"P8 smoke: {result['searches']} searches x {result['videos']} videos, "
+        f"P9 smoke: {result['searches']} searches x {result['videos']} videos, "
         f"{result['pairs_announced']} pairs, {result['queries']} queries"
     )
