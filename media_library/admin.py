@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
 from core.admin import ChoicesInUseFieldListFilter, PublishableAdmin, RecordAdmin
-from media_library import public_media, services, shot_entries
+from media_library import public_media, services, shot_entries, transcode_jobs
 from media_library.forms import (
     RenditionAdminForm,
     ShotEntryAdminForm,
@@ -26,6 +26,7 @@ from media_library.models import (
     Rendition,
     ShotEntry,
     Tag,
+    TranscodeJob,
     Video,
 )
 
@@ -114,6 +115,78 @@ class CaptionTrackInline(admin.TabularInline):
         return getattr(track, "_cues", 0)
 
 
+# --- Automatic renditions: the jobs of a video, and retrying failed ones ------------------------
+
+
+@admin.display(description=_("state"))
+def job_state_badge(job: TranscodeJob) -> str:
+    return format_html(
+        '<span class="ingest-state ingest-state--{}">{}</span>',
+        job.state,
+        job.get_state_display(),
+    )
+
+
+class TranscodeJobInline(admin.TabularInline):
+    """The renditions being made from the masters (state and percentage); read only."""
+
+    model = TranscodeJob
+    fk_name = "video"
+    extra = 0
+    fields = ["height", "state_badge", "percent", "attempts", "error", "finished_at"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = _("renditions being made")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("state"))
+    def state_badge(self, job: TranscodeJob) -> str:
+        return job_state_badge(job)
+
+
+@admin.register(TranscodeJob)
+class TranscodeJobAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "state_badge", "percent", "attempts", "error", "finished_at"]
+    list_filter = ["state", "height"]
+    search_fields = ["video__title"]
+    list_select_related = ["video"]
+    actions = ["retry"]
+    fields = [
+        "video",
+        "master",
+        "height",
+        "state_badge",
+        "percent",
+        "attempts",
+        "output",
+        "error",
+        "error_detail",
+        "heartbeat_at",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_badge(self, job: TranscodeJob) -> str:
+        return job_state_badge(job)
+
+    @admin.action(description=_("Retry the selected failed jobs"), permissions=["change"])
+    def retry(self, request, queryset) -> None:
+        count = transcode_jobs.retry_jobs(jobs=queryset)
+        self.message_user(
+            request,
+            ngettext("%d job queued again.", "%d jobs queued again.", count) % count,
+            messages.SUCCESS,
+        )
+
+
 def _announce(request, rendition: Rendition) -> None:
     messages.info(
         request,
@@ -150,7 +223,7 @@ class VideoAdmin(PublishableAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["event", "tags", "languages"]
     date_hierarchy = "recorded_on"
-    inlines = [ShotEntryInline, RenditionInline, CaptionTrackInline]
+    inlines = [ShotEntryInline, RenditionInline, TranscodeJobInline, CaptionTrackInline]
     publish_label = _("Publish the selected videos now")
     unpublish_label = _("Unpublish the selected videos")
     published_message = ngettext_lazy(

@@ -149,6 +149,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-email-outbox": {"task": "mailer.tasks.sweep_outbox", "schedule": 60.0},
     "publish-due-items": {"task": "core.tasks.publish_due_items", "schedule": crontab()},
     "sweep-clips": {"task": "clips.tasks.sweep_clips", "schedule": 60.0},
+    "sweep-transcode-jobs": {"task": "media_library.tasks.sweep_transcode_jobs", "schedule": 60.0},
     "newsletter-resume-stalled-sends": {
         "task": "newsletter.tasks.resume_stalled_sends",
         "schedule": 60.0,
@@ -201,6 +202,13 @@ CLIP_FFMPEG = env_str("CLIP_FFMPEG", "/usr/bin/ffmpeg")
 # downloaded is kept before the sweep deletes it (each may be ten minutes of video on disk).
 CLIP_MAX_PER_USER_PER_DAY = env_int("CLIP_MAX_PER_USER_PER_DAY", 50)
 CLIP_KEEP_DAYS = env_int("CLIP_KEEP_DAYS", 7)
+# Automatic renditions (docs/media.md, "Automatic renditions"): the picture heights made from
+# every master (never above its own; empty: none), when a job without a heartbeat is taken
+# over, when a queued job whose task was lost is queued again, and the FFmpeg that encodes.
+RENDITION_LADDER = env_str("RENDITION_LADDER", "1080,720,360")
+TRANSCODE_STALL_SECONDS = env_int("TRANSCODE_STALL_SECONDS", 60)
+TRANSCODE_REQUEUE_SECONDS = env_int("TRANSCODE_REQUEUE_SECONDS", 10 * 60)
+TRANSCODE_FFMPEG = env_str("TRANSCODE_FFMPEG", "/usr/bin/ffmpeg")
 
 if MEDIA_STORAGE == "s3":
     _s3_options = {
