@@ -141,6 +141,10 @@ class TranscodeJobInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_queryset(self, request):
+        # Each row's title names the video: read with the rows, not once per row.
+        return super().get_queryset(request).select_related("video")
+
     @admin.display(description=_("state"))
     def state_badge(self, job: TranscodeJob) -> str:
         return job_state_badge(job)

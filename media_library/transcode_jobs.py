@@ -110,7 +110,7 @@ def _claim(job_id: int) -> TranscodeJob | None:
     """Take the job for this run, or None when it is finished or a live worker has it."""
     with transaction.atomic():
         job = (
-            TranscodeJob.objects.select_for_update()
+            TranscodeJob.objects.select_for_update(of=("self",))
             .select_related("master", "video", "output")
             .filter(pk=job_id)
             .first()

@@ -108,6 +108,10 @@ def build_command(*, ffmpeg: str, master: Master, output: Path, height: int) -> 
         "-1",
         "-vf",
         f"scale=-2:{int(height)}",
+        # The master's pictures, no more: a constant-rate muxer would duplicate one to fill a
+        # start offset (audio priming), and the rendition would last a frame longer.
+        "-fps_mode",
+        "passthrough",
         "-c:v",
         "libx264",
         "-preset",
