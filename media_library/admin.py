@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.template.defaultfilters import filesizeformat
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
@@ -127,27 +127,27 @@ def job_state_badge(job: TranscodeJob) -> str:
     )
 
 
-class TranscodeJobInline(admin.TabularInline):
-    """The renditions being made from the masters (state and percentage); read only."""
-
-    model = TranscodeJob
-    fk_name = "video"
-    extra = 0
-    fields = ["height", "state_badge", "percent", "attempts", "error", "finished_at"]
-    readonly_fields = fields
-    can_delete = False
-    verbose_name_plural = _("renditions being made")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_queryset(self, request):
-        # Each row's title names the video: read with the rows, not once per row.
-        return super().get_queryset(request).select_related("video")
-
-    @admin.display(description=_("state"))
-    def state_badge(self, job: TranscodeJob) -> str:
-        return job_state_badge(job)
+def rendition_jobs_table(jobs: list[TranscodeJob]) -> str:
+    """The video's jobs as a read-only table (not an inline: the change form's POST stays
+    as it was, with no management form to send for rows editors cannot change)."""
+    if not jobs:
+        return _("None: the renditions are made when a master is ingested.")
+    rows = format_html_join(
+        "",
+        "<tr><td>{}p</td><td>{}</td><td>{} %</td><td>{}</td><td>{}</td></tr>",
+        ((job.height, job_state_badge(job), job.percent, job.attempts, job.error) for job in jobs),
+    )
+    return format_html(
+        '<table class="rendition-jobs"><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
+        '<th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead>'
+        "<tbody>{}</tbody></table>",
+        _("height"),
+        _("state"),
+        _("percent"),
+        _("attempts"),
+        _("error"),
+        rows,
+    )
 
 
 @admin.register(TranscodeJob)
@@ -227,7 +227,7 @@ class VideoAdmin(PublishableAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["event", "tags", "languages"]
     date_hierarchy = "recorded_on"
-    inlines = [ShotEntryInline, RenditionInline, TranscodeJobInline, CaptionTrackInline]
+    inlines = [ShotEntryInline, RenditionInline, CaptionTrackInline]
     publish_label = _("Publish the selected videos now")
     unpublish_label = _("Unpublish the selected videos")
     published_message = ngettext_lazy(
@@ -243,6 +243,7 @@ class VideoAdmin(PublishableAdmin):
         "duration_display",
         "created_at",
         "updated_at",
+        "rendition_jobs",
     ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary"]}),
@@ -283,6 +284,16 @@ class VideoAdmin(PublishableAdmin):
                 ),
             },
         ),
+        (
+            _("Renditions being made"),
+            {
+                "fields": ["rendition_jobs"],
+                "description": _(
+                    "Made from each master on ingest (RENDITION_LADDER); retry a failed one "
+                    "from the Rendition jobs list."
+                ),
+            },
+        ),
         (_("History"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
@@ -296,6 +307,10 @@ class VideoAdmin(PublishableAdmin):
                 _failed=Count("renditions", filter=Q(renditions__status=Rendition.Status.FAILED)),
             )
         )
+
+    @admin.display(description=_("jobs"))
+    def rendition_jobs(self, video: Video) -> str:
+        return rendition_jobs_table(list(video.transcode_jobs.all()) if video.pk else [])
 
     @admin.display(description=_("thumbnail"))
     def thumbnail_image(self, video: Video) -> str:

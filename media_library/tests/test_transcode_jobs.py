@@ -269,7 +269,12 @@ def test_the_video_page_shows_each_job_state_and_percent_in_constant_queries(
         return len(queries), html
 
     one, html = queries_with([1080])
-    assert "Renditions being made" in html and "ingest-state--running" in html and "42" in html
+    assert (
+        "Renditions being made" in html
+        and "42 %" in html
+        and "ingest-state--running" in html
+        and "42" in html
+    )
     three, html = queries_with([720, 360])
     assert three == one  # no query per job
     with django_assert_max_num_queries(one):
