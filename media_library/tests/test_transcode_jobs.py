@@ -204,6 +204,27 @@ def test_the_video_can_be_published_while_its_renditions_are_made(
     assert set(video.renditions.ready()) == {master, job.output}
 
 
+@pytest.mark.django_db
+@pytest.mark.integration
+def test_on_s3_the_rendition_is_uploaded_once_made_and_ingested_from_the_bucket(
+    s3_storage, master_720p, run_on_commit, settings, tmp_path
+):
+    settings.RENDITION_LADDER = "360"
+    master = ingest_master(master_720p, run_on_commit, title="Bucket")
+    job = TranscodeJob.objects.get(master=master)
+    assert (job.state, job.error) == ("done", "")
+    made = job.output
+    storage = made.file.storage
+    assert made.status == Rendition.Status.READY and storage.exists(made.file.name)
+    copy = tmp_path / "made.mp4"
+    with storage.open(made.file.name, "rb") as remote, copy.open("wb") as local:
+        shutil.copyfileobj(remote, local)
+    assert made.checksum_sha256 == ingest.file_sha256(copy)
+    assert video_stream_facts(copy)[:3] == ("h264", 640, 360)
+    # Nothing was written beside the local media: the work folder was a temporary one.
+    assert not (Path(settings.MEDIA_ROOT) / "private" / "renditions").exists()
+
+
 # --- The admin -----------------------------------------------------------------------------------
 
 
