@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
@@ -25,7 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -172,6 +173,28 @@ class _Heartbeat:
         )
 
 
+@contextlib.contextmanager
+def _beating_meanwhile(beat: _Heartbeat) -> Iterator[None]:
+    """Beat from a helper thread while this one does a long step that cannot call back (the
+    ingest of a large rendition reads every packet), so the sweep does not take the job over."""
+    stop = threading.Event()
+
+    def keep_beating() -> None:
+        try:
+            while not stop.wait(HEARTBEAT_SECONDS):
+                beat.beat()
+        finally:
+            connection.close()  # the thread's own connection
+
+    helper = threading.Thread(target=keep_beating, name="transcode-heartbeat", daemon=True)
+    helper.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        helper.join()
+
+
 def _taken_over() -> transcoding.TranscodeError:
     return transcoding.TranscodeError(_("The encode was taken over by another worker."))
 
@@ -238,6 +261,8 @@ def run_transcode(*, job_id: int) -> TranscodeJob | None:
         if job.output is None:
             _encode(job, beat)
         return _ingest_output(job, beat)
+    except TranscodeJob.DoesNotExist:
+        return None  # deleted meanwhile (its master or video was)
     except transcoding.TranscodeError as exc:
         return _fail(job=job, message=str(exc), detail=exc.detail)
     except Exception:
@@ -276,10 +301,16 @@ def _encode(job: TranscodeJob, beat: _Heartbeat) -> None:
 def _attach_output(job: TranscodeJob, stored: str, filename: str) -> None:
     """The stored file becomes the job's rendition (waiting for ingest), if the claim is
     still ours; otherwise it is deleted."""
-    current = TranscodeJob.objects.select_for_update().get(pk=job.pk)
-    if current.state != TranscodeJob.State.RUNNING or current.attempts != job.attempts:
+    current = TranscodeJob.objects.select_for_update().filter(pk=job.pk).first()
+    if (
+        current is None
+        or current.state != TranscodeJob.State.RUNNING
+        or current.attempts != job.attempts
+    ):
         storage = job.master.file.storage
         transaction.on_commit(lambda: storage.delete(stored))
+        if current is None:
+            raise TranscodeJob.DoesNotExist
         raise _taken_over()
     rendition = Rendition(
         video=job.video,
@@ -299,8 +330,11 @@ def _attach_output(job: TranscodeJob, stored: str, filename: str) -> None:
 def _ingest_output(job: TranscodeJob, beat: _Heartbeat) -> TranscodeJob:
     """Probe and checksum the new file exactly as an uploaded one (it is listed once ready)."""
     assert job.output is not None
-    rendition = services.ingest_rendition(rendition_id=job.output.pk)
+    with _beating_meanwhile(beat):
+        rendition = services.ingest_rendition(rendition_id=job.output.pk)
     if rendition.status != Rendition.Status.READY:
+        # Not kept: a retry encodes anew rather than ingesting the same bad file again.
+        rendition.delete()
         raise transcoding.TranscodeError(
             _("The rendition made failed its ingest: %(error)s") % {"error": rendition.error}
         )
