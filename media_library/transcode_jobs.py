@@ -66,10 +66,11 @@ def plan_renditions(*, master: Rendition) -> list[TranscodeJob]:
     each queued on the `media` queue once this commits. A rendition made by a job is no
     master (nothing is made from it)."""
     ladder = transcoding.parse_ladder(settings.RENDITION_LADDER)
-    if master.status != Rendition.Status.READY or hasattr(master, "made_by"):
+    rungs = transcoding.rungs_for(ladder, master.height)
+    if not rungs or master.status != Rendition.Status.READY or hasattr(master, "made_by"):
         return []
     jobs = []
-    for height in transcoding.rungs_for(ladder, master.height):
+    for height in rungs:
         if _already_there(master, height):
             continue
         job = TranscodeJob.objects.create(
