@@ -169,6 +169,19 @@ def test_a_720p_master_gets_its_720p_and_360p_renditions_checked_with_pyav(
 
 
 @pytest.mark.django_db
+def test_an_odd_width_is_rounded_to_an_even_one_keeping_the_aspect_ratio(
+    tmp_path, run_on_commit, settings
+):
+    settings.RENDITION_LADDER = "1080,360"
+    wide = make_master(tmp_path / "wide.mkv", seconds=1, width=854, height=480)
+    master = ingest_master(wide, run_on_commit, title="Wide")
+    (job,) = TranscodeJob.objects.filter(master=master)  # 1080 would be an upscale
+    made = job.output
+    assert made.height == 360 and made.width % 2 == 0
+    assert abs(made.width / made.height - 854 / 480) < 0.01
+
+
+@pytest.mark.django_db
 def test_a_rung_the_video_has_already_is_not_made_again(master_720p, run_on_commit, settings):
     settings.RENDITION_LADDER = "360"
     master = ingest_master(master_720p, run_on_commit)
