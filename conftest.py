@@ -45,6 +45,13 @@ def _private_media(settings, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_rendition_ladder(settings) -> None:
+    """Ingesting a file makes no renditions unless a test sets `RENDITION_LADDER` itself
+    (encoding every test's master would cost minutes and add renditions tests do not expect)."""
+    settings.RENDITION_LADDER = ""
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache(settings) -> None:
     """A private in-memory cache per test, so rate limits never leak between tests."""
     settings.CACHES = {
@@ -178,6 +185,8 @@ def worker_environment(
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}?timeout=5",
         "MEDIA_ROOT": str(tmp_path_factory.mktemp("worker-media")),
         "PYTHONUNBUFFERED": "1",
+        # As in-process tests (`_no_rendition_ladder`); a drill passes its own.
+        "RENDITION_LADDER": "",
     }
 
 

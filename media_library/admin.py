@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.template.defaultfilters import filesizeformat
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 from modeltranslation.admin import TranslationAdmin
 
 from core.admin import ChoicesInUseFieldListFilter, PublishableAdmin, RecordAdmin
-from media_library import public_media, services, shot_entries
+from media_library import public_media, services, shot_entries, transcode_jobs
 from media_library.forms import (
     RenditionAdminForm,
     ShotEntryAdminForm,
@@ -27,6 +27,7 @@ from media_library.models import (
     Rendition,
     ShotEntry,
     Tag,
+    TranscodeJob,
     Video,
     in_every_language,
 )
@@ -116,6 +117,82 @@ class CaptionTrackInline(admin.TabularInline):
         return getattr(track, "_cues", 0)
 
 
+# --- Automatic renditions: the jobs of a video, and retrying failed ones ------------------------
+
+
+@admin.display(description=_("state"))
+def job_state_badge(job: TranscodeJob) -> str:
+    return format_html(
+        '<span class="ingest-state ingest-state--{}">{}</span>',
+        job.state,
+        job.get_state_display(),
+    )
+
+
+def rendition_jobs_table(jobs: list[TranscodeJob]) -> str:
+    """The video's jobs as a read-only table (not an inline: the change form's POST stays
+    as it was, with no management form to send for rows editors cannot change)."""
+    if not jobs:
+        return _("None: the renditions are made when a master is ingested.")
+    rows = format_html_join(
+        "",
+        "<tr><td>{}p</td><td>{}</td><td>{} %</td><td>{}</td><td>{}</td></tr>",
+        ((job.height, job_state_badge(job), job.percent, job.attempts, job.error) for job in jobs),
+    )
+    return format_html(
+        '<table class="rendition-jobs"><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
+        '<th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead>'
+        "<tbody>{}</tbody></table>",
+        _("height"),
+        _("state"),
+        _("percent"),
+        _("attempts"),
+        _("error"),
+        rows,
+    )
+
+
+@admin.register(TranscodeJob)
+class TranscodeJobAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "state_badge", "percent", "attempts", "error", "finished_at"]
+    list_filter = ["state", "height"]
+    search_fields = ["video__title"]
+    list_select_related = ["video"]
+    actions = ["retry"]
+    fields = [
+        "video",
+        "master",
+        "height",
+        "state_badge",
+        "percent",
+        "attempts",
+        "output",
+        "error",
+        "error_detail",
+        "heartbeat_at",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_badge(self, job: TranscodeJob) -> str:
+        return job_state_badge(job)
+
+    @admin.action(description=_("Retry the selected failed jobs"), permissions=["change"])
+    def retry(self, request, queryset) -> None:
+        count = transcode_jobs.retry_jobs(jobs=queryset)
+        self.message_user(
+            request,
+            ngettext("%d job queued again.", "%d jobs queued again.", count) % count,
+            messages.SUCCESS,
+        )
+
+
 def _announce(request, rendition: Rendition) -> None:
     messages.info(
         request,
@@ -168,6 +245,7 @@ class VideoAdmin(PublishableAdmin):
         "duration_display",
         "created_at",
         "updated_at",
+        "rendition_jobs",
     ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary"]}),
@@ -217,6 +295,16 @@ class VideoAdmin(PublishableAdmin):
                 ),
             },
         ),
+        (
+            _("Renditions being made"),
+            {
+                "fields": ["rendition_jobs"],
+                "description": _(
+                    "Made from each master on ingest (RENDITION_LADDER); retry a failed one "
+                    "from the Rendition jobs list."
+                ),
+            },
+        ),
         (_("History"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
@@ -230,6 +318,10 @@ class VideoAdmin(PublishableAdmin):
                 _failed=Count("renditions", filter=Q(renditions__status=Rendition.Status.FAILED)),
             )
         )
+
+    @admin.display(description=_("jobs"))
+    def rendition_jobs(self, video: Video) -> str:
+        return rendition_jobs_table(list(video.transcode_jobs.all()) if video.pk else [])
 
     @admin.display(description=_("thumbnail"))
     def thumbnail_image(self, video: Video) -> str:

@@ -747,3 +747,58 @@ class CaptionCue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.track} · {self.start_ms} ms"
+
+
+# --- Automatic renditions (media_library/transcode_jobs.py) ----------------------------------
+
+
+class TranscodeJob(models.Model):
+    """One rung of the rendition ladder made from a master: the worker's claim, heartbeat and
+    progress; once done, `output` is an ordinary rendition of the video."""
+
+    MAX_ATTEMPTS = 3
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    video = models.ForeignKey(
+        Video, verbose_name=_("video"), on_delete=models.CASCADE, related_name="transcode_jobs"
+    )
+    master = models.ForeignKey(
+        Rendition,
+        verbose_name=_("master"),
+        on_delete=models.CASCADE,
+        related_name="transcode_jobs",
+    )
+    height = models.PositiveSmallIntegerField(_("height"))
+    output = models.OneToOneField(
+        Rendition,
+        verbose_name=_("rendition made"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="made_by",
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    percent = models.PositiveSmallIntegerField(_("percent"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    error_detail = models.TextField(_("error detail"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-height", "pk"]
+        verbose_name = _("rendition job")
+        verbose_name_plural = _("rendition jobs")
+        constraints = [
+            models.UniqueConstraint(fields=["master", "height"], name="transcode_job_per_rung")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.video} · {self.height}p"

@@ -202,6 +202,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-email-outbox": {"task": "mailer.tasks.sweep_outbox", "schedule": 60.0},
     "publish-due-items": {"task": "core.tasks.publish_due_items", "schedule": crontab()},
     "sweep-clips": {"task": "clips.tasks.sweep_clips", "schedule": 60.0},
+    "sweep-transcode-jobs": {"task": "media_library.tasks.sweep_transcode_jobs", "schedule": 60.0},
     # Every 15 s, with NEWSLETTER_STALLED_AFTER_SECONDS (30 s): a send whose worker was killed
     # moves again within a minute (docs/operations.md, "Delivery guarantees, measured").
     "newsletter-resume-stalled-sends": {
@@ -271,6 +272,13 @@ CLIP_KEEP_DAYS = env_int("CLIP_KEEP_DAYS", 7)
 # and clips) all of them may hold together; a "Download all" zip is at most that many files.
 LIGHTBOXES_MAX_PER_USER = env_int("LIGHTBOXES_MAX_PER_USER", 50)
 LIGHTBOXES_MAX_ITEMS_PER_USER = env_int("LIGHTBOXES_MAX_ITEMS_PER_USER", 500)
+# Automatic renditions (docs/media.md, "Automatic renditions"): the picture heights made from
+# every master (never above its own; empty: none), when a job without a heartbeat is taken
+# over, when a queued job whose task was lost is queued again, and the FFmpeg that encodes.
+RENDITION_LADDER = env_str("RENDITION_LADDER", "1080,720,360")
+TRANSCODE_STALL_SECONDS = env_int("TRANSCODE_STALL_SECONDS", 60)
+TRANSCODE_REQUEUE_SECONDS = env_int("TRANSCODE_REQUEUE_SECONDS", 10 * 60)
+TRANSCODE_FFMPEG = env_str("TRANSCODE_FFMPEG", "/usr/bin/ffmpeg")
 
 if MEDIA_STORAGE == "s3":
     _s3_options = {
