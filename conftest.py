@@ -82,8 +82,14 @@ def _language_as_the_test_found_it() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _tasks_run_in_process() -> Iterator[None]:
     """Unit tests run Celery tasks eagerly; `celery_worker` switches to the real worker."""
+    from celery.result import _set_task_join_will_block
+
     from portal.celery import app
 
+    # Celery keeps "this thread is inside a task" in one global for the whole process: an
+    # in-process task of a live server's thread stopped midway left it set, and every later
+    # test's `result.get()` raised "Never call result.get() within a task!".
+    _set_task_join_will_block(False)
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield

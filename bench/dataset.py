@@ -177,7 +177,7 @@ INSERT_VIDEOS = """
 INSERT INTO media_library_video (
     title, slug, summary, shot_list, recorded_on, location, country, credits, usage_terms,
     status, published_at, thumbnail, preview, duration_seconds, search_vector, created_at,
-    updated_at, category_id, event_id
+    updated_at, category_id, event_id, featured
 )
 SELECT
     v.title, v.slug, v.summary, v.shot_list, v.recorded_on, v.location, '', 'NATO',
@@ -188,7 +188,7 @@ SELECT
         || setweight(to_tsvector('english', v.shot_list), 'C')
         || setweight(to_tsvector('english', v.location), 'D')
     ),
-    now(), now(), v.category_id, v.event_id
+    now(), now(), v.category_id, v.event_id, false
 FROM (
     SELECT
         i,

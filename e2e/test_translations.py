@@ -317,7 +317,7 @@ def test_the_taxonomy_shows_in_french_on_french_pages_and_no_english_word_is_lef
     )
     assert _described(page, "Langue") == "Anglais"
     assert _described(page, "Lieu") == "Poiana Brașov, Roumanie"
-    assert page.locator("main ul.tags li").all_inner_texts() == [
+    assert page.locator("main ul.chips li").all_inner_texts() == [
         "Conseil OTAN-Russie",
         "ministres de la Défense",
     ]

@@ -64,23 +64,6 @@ def test_the_code_email_is_sent_in_the_language_of_the_page(
     # English pages get English: accounts/tests/test_promises.py.
 
 
-@pytest.mark.django_db
-def test_the_html_email_sets_the_code_apart_in_large_letters(
-    client, submit, registration_data, mailoutbox
-):
-    submit(SIGNUP, registration_data)
-
-    message = mailoutbox[0]
-    code = code_in(message.body)
-    html, _ = message.alternatives[0]
-    assert html.count(code) == 1
-    block = html[html.rindex("<span", 0, html.index(code)) : html.index(code)]
-    assert "font-size:28px" in block and "monospace" in block, block
-    # The rest of the text is there too, in its own paragraphs.
-    assert '<p style="margin:0 0 16px;">Enter this code to verify your email address:</p>' in html
-    assert "The code expires in 30 minutes." in html
-
-
 @pytest.mark.django_db(transaction=True)
 def test_signup_succeeds_while_the_broker_is_down_and_the_code_is_sent_once_it_is_back(
     client, registration_data, mailoutbox

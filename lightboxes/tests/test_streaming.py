@@ -91,15 +91,17 @@ def start_download(site, settings, collection):
     the session and the zip's link."""
     import warnings
 
-    import requests
     from django.test import Client
     from urllib3.exceptions import InsecureRequestWarning
+
+    from core.testing.deploy import https_session
 
     warnings.simplefilter("ignore", InsecureRequestWarning)  # the test's self-signed certificate
     login = Client()
     login.force_login(collection.owner)
-    web = requests.Session()
-    web.headers["Host"] = "portal.example.org"
+    # TLS with the site's name (SNI), as a browser sends it: the shipped default server
+    # refuses a handshake for any other name.
+    web = https_session(host="portal.example.org")
     web.cookies.set(settings.SESSION_COOKIE_NAME, login.cookies[settings.SESSION_COOKIE_NAME].value)
     page = web.get(f"{site.url}{collection.get_absolute_url()}", timeout=30, verify=False)
     assert page.status_code == 200, page.text[-2000:]

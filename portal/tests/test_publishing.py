@@ -139,7 +139,9 @@ def test_each_change_moves_the_content_version_once_it_commits(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         publishing.publish(item=item)
     assert content_version.current() > before
-    assert len(callbacks) == 1
+    # One move of the version (other apps may hear of the publication too: alerts).
+    moves = [c for c in callbacks if getattr(c, "__module__", "") == content_version.__name__]
+    assert len(moves) == 1, callbacks
 
     cache.clear()  # a lost counter restarts above every version used before
     content_version.forget_local_copy()
