@@ -11,6 +11,7 @@ graceful reload under requests, and backup → restore → verify.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -172,19 +173,50 @@ class Installation:
         path = self.root / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def main_process(self, name: str) -> int:
+        """The pid of the program a Procfile line runs: Debian's `sh -c` does not exec it, so
+        it is the shell's child (a signal meant for gunicorn's master must go there)."""
+        shell = self.processes[name].pid
+        return min(children_of(shell), default=shell)  # or a shell that did exec it
+
     def stop(self, name: str) -> None:
+        """Stop the whole process group: the shell may be gone while its program runs on."""
         process = self.processes.pop(name, None)
-        if process is not None and process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
+        if process is None:
+            return
+        group = process.pid
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            process.poll()
             try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(10)
+                os.killpg(group, 0)  # anyone of the group left?
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+        process.wait(10)
 
     def stop_all(self) -> None:
         for name in list(self.processes):
             self.stop(name)
+
+
+def children_of(pid: int) -> set[int]:
+    """The pids whose parent is `pid` (read from /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rpartition(")")[2].split()[1]) == pid:  # the field after the state
+            found.add(int(entry.name))
+    return found
 
 
 def _is_json_log_line(line: str) -> bool:
@@ -415,7 +447,16 @@ def test_the_shipped_files_deploy_serve_upgrade_and_restore(fresh_databases, smt
                 timeout=600,
                 check=False,
             )
-            os.kill(site.processes["web"].pid, signal.SIGHUP)  # systemctl reload portal-web
+            # systemctl reload portal-web: SIGHUP to gunicorn's master, which starts new
+            # workers on the new code and stops the old ones when they are done.
+            master = site.main_process("web")
+            old_workers = children_of(master)
+            os.kill(master, signal.SIGHUP)
+            wait(
+                lambda: children_of(master) and not children_of(master) & old_workers,
+                timeout=60,
+                message="gunicorn did not replace its workers on SIGHUP",
+            )
             time.sleep(3)
         finally:
             stop.set()
