@@ -298,6 +298,7 @@ def test_the_video_page_shows_each_job_state_and_percent_in_constant_queries(
             TranscodeJob.objects.create(
                 video=rendition.video, master=rendition, height=height, state="running", percent=42
             )
+        admin_client.get(url)  # what a page reads once and then keeps is not counted
         with CaptureQueriesContext(connection) as queries:
             html = admin_client.get(url).content.decode()
         return len(queries), html
